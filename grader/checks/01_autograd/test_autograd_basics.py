@@ -1,0 +1,118 @@
+"""Hidden checks for autograd_basics: derivative, gradient, predict_without_history."""
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from grader.checks.helpers import Feedback, assert_close, check_float, randn
+
+# Analytic derivatives are the oracle: the learner did not write them.
+FUNCTIONS = [
+    ("t**2 + 3t + 4", lambda t: t**2 + 3 * t + 4, lambda x: 2 * x + 3, 2.0),
+    ("sin(t) * t", lambda t: torch.sin(t) * t, lambda x: math.cos(x) * x + math.sin(x), 0.7),
+    ("exp(-t**2)", lambda t: torch.exp(-t**2), lambda x: -2 * x * math.exp(-x * x), -1.3),
+    ("t**3 / 3", lambda t: t**3 / 3, lambda x: x * x, -3.0),
+]
+
+
+@pytest.mark.points(2)
+def test_derivative_worked_example(sub):
+    """derivative(t**2 + 3t + 4, 2.0) is 7.0"""
+    got = check_float(sub.derivative(lambda t: t**2 + 3 * t + 4, 2.0), "derivative(t**2 + 3t + 4, 2.0)")
+    assert_close(got, 7.0, "derivative(t**2 + 3t + 4, 2.0)", rtol=1e-6,
+                 diagnose=[("returned f(x) instead of f'(x)", 14.0),
+                           ("returned x.grad of a non-leaf or the input itself", 2.0)])
+
+
+@pytest.mark.parametrize("label, f, df, x", FUNCTIONS, ids=[f[0] for f in FUNCTIONS])
+def test_derivative(sub, label, f, df, x):
+    """derivative of several functions at several points"""
+    name = f"derivative({label}, {x})"
+    got = check_float(sub.derivative(f, x), name)
+    assert_close(got, df(x), name, rtol=1e-5, atol=1e-7,
+                 diagnose=[("returned f(x) instead of f'(x)", f(torch.tensor(x, dtype=torch.float64)).item())],
+                 hint="make x a float tensor with requires_grad=True, call backward() on f(x), read x.grad")
+
+
+@pytest.mark.points(2)
+def test_gradient_of_several_inputs(sub):
+    """gradient(x*y + z**2, 1, 2, 3) is [2, 1, 6]"""
+    name = "gradient(x*y + z**2, 1.0, 2.0, 3.0)"
+    got = sub.gradient(lambda x, y, z: x * y + z**2, 1.0, 2.0, 3.0)
+    _check_list(got, 3, name)
+    assert_close(got, [2.0, 1.0, 6.0], name, rtol=1e-6,
+                 diagnose=[("the inputs' order is reversed", [6.0, 1.0, 2.0])])
+
+
+@pytest.mark.parametrize("n", [1, 2, 5])
+def test_gradient_any_number_of_inputs(sub, n):
+    """gradient of sum(i * x_i**2) for 1, 2 and 5 inputs"""
+    xs = [0.5 * (i + 1) - 1.0 for i in range(n)]
+    name = f"gradient(sum(i * x_i**2), {n} inputs)"
+    got = sub.gradient(lambda *ts: sum((i + 1) * t**2 for i, t in enumerate(ts)), *xs)
+    _check_list(got, n, name)
+    assert_close(got, [2 * (i + 1) * x for i, x in enumerate(xs)], name, rtol=1e-6)
+
+
+def _check_list(got, n, name):
+    if not isinstance(got, (list, tuple)):
+        raise Feedback(f"{name} should return a list of {n} floats, got {type(got).__name__}.")
+    if len(got) != n:
+        raise Feedback(f"{name} returned {len(got)} values, expected {n} (one per input).")
+    for i, value in enumerate(got):
+        check_float(value, f"{name}[{i}]")
+
+
+class _Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 2))
+
+    def forward(self, x):
+        return self.body(x)
+
+
+def _model_and_input(training: bool, seed: int):
+    torch.manual_seed(seed)
+    model = _Net()
+    model.train(training)
+    return model, randn(3, 4, seed=seed)
+
+
+@pytest.mark.points(2)
+def test_predict_records_no_history(sub):
+    """the prediction has requires_grad False and no grad_fn"""
+    model, x = _model_and_input(False, 1)
+    out = sub.predict_without_history(model, x)
+    if not isinstance(out, torch.Tensor):
+        raise Feedback(f"predict_without_history returned {type(out).__name__}; return model(x)'s tensor.")
+    if out.requires_grad or out.grad_fn is not None:
+        raise Feedback("predict_without_history returned a tensor that records history"
+                       f" (requires_grad={out.requires_grad}, grad_fn={type(out.grad_fn).__name__})."
+                       " Likely mistake: the call is not inside `with torch.no_grad():`.")
+    with torch.no_grad():
+        assert_close(out, model(x), "predict_without_history(model, x)", rtol=1e-6,
+                     hint="return model(x) itself, computed without history")
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("training", [True, False], ids=["train-mode", "eval-mode"])
+def test_predict_leaves_model_alone(sub, training):
+    """the model's mode, parameters and their requires_grad are left as they were"""
+    model, x = _model_and_input(training, 2)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    sub.predict_without_history(model, x)
+    if model.training != training:
+        raise Feedback(f"predict_without_history switched the model to {'train' if model.training else 'eval'}"
+                       " mode. Likely mistake: calling model.eval() (or model.train()); no_grad alone is enough"
+                       " and the caller decides the mode.")
+    if not all(p.requires_grad for p in model.parameters()):
+        raise Feedback("predict_without_history turned off requires_grad on the model's parameters."
+                       " Use torch.no_grad() instead of changing the parameters.")
+    for key, value in model.state_dict().items():
+        if not torch.equal(value, before[key]):
+            raise Feedback(f"predict_without_history changed the model's parameter '{key}'.")
+    if torch.is_grad_enabled() is False:
+        raise Feedback("predict_without_history left gradient recording switched off for the caller."
+                       " Use `with torch.no_grad():` so it is restored afterwards.")

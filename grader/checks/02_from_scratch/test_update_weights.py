@@ -1,0 +1,296 @@
+"""Hidden checks for `update_weights`: gradient descent with finite-difference gradients.
+
+Oracles: the exact gradient by torch autograd in float64 on the same weights (a forward
+difference with eps = 1e-4 is within about 1e-3 of it here), a float64 finite-difference step
+written in this module (for naming the "already-updated weights" mistake), and the worked setup
+of CURRICULUM.md (loss about 0.3346 at the start, falling steadily over 100 epochs).
+
+A step is judged by the gradient it implies, (old - new) / lr, so that the message can show the
+gradient the learner's code used next to the true one.
+"""
+import numpy as np
+import pytest
+import torch
+
+from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, check_float, rng
+
+# Bound at import, before any submission is loaded (it may reassign module attributes).
+_np_array = np.array
+_float32 = np.float32
+_float64 = np.float64
+_ndarray = np.ndarray
+_from_numpy = torch.from_numpy
+_sigmoid = torch.sigmoid
+_tmean = torch.mean
+_autograd_grad = torch.autograd.grad
+_no_grad = torch.no_grad
+
+LABELS = ["W_h", "b_h", "W_o", "b_o"]
+
+# The worked setup of CURRICULUM.md (float32, as given there).
+WORKED_X = _np_array([[1.0, 1.0]], dtype=_float32)
+WORKED_Y = _np_array([[0.0]], dtype=_float32)
+WORKED_W = [
+    _np_array([[-0.0053, 0.3793], [-0.5820, -0.5204], [-0.2723, 0.1896]], dtype=_float32).T.copy(),
+    _np_array([-0.0140, 0.5607, -0.0628], dtype=_float32),
+    _np_array([[0.1528, -0.1745, -0.1135]], dtype=_float32).T.copy(),
+    _np_array([-0.5516], dtype=_float32),
+]
+
+# A forward difference with eps = 1e-4 is off the exact gradient by about eps/2 * (2nd derivative)
+# (<= 1e-4 here) plus, in float32, rounding of the loss divided by eps (<= 1e-3 here).
+GRAD_TOL = dict(rtol=1e-2, atol=3e-3)
+LOSS_TOL = dict(rtol=1e-4, atol=1e-6)
+
+# (d_in, h, d_out, N): batch of 1 included.
+SHAPES = [(2, 3, 1, 1), (3, 4, 2, 1), (4, 5, 3, 6), (1, 2, 2, 9)]
+
+
+def make_problem(d_in, h, d_out, n, seed):
+    """Seeded float64 inputs, targets and weights [W_h, b_h, W_o, b_o]."""
+    g = rng(seed)
+    x = g.standard_normal((n, d_in))
+    y = g.standard_normal((n, d_out))
+    weights = [g.standard_normal((d_in, h)), g.standard_normal(h) * 0.5,
+               g.standard_normal((h, d_out)), g.standard_normal(d_out) * 0.5]
+    return x, y, weights
+
+
+def copies(x, y, weights):
+    return x.copy(), y.copy(), [w.copy() for w in weights]
+
+
+def as64(weights):
+    return [_np_array(w, dtype=_float64) for w in weights]
+
+
+# --- oracle (torch, float64) ---------------------------------------------------------------------
+
+def _t(a, requires_grad=False):
+    return _from_numpy(_np_array(a, dtype=_float64)).requires_grad_(requires_grad)
+
+
+def _loss(x, y, ws):
+    W_h, b_h, W_o, b_o = ws
+    return _tmean((_sigmoid(x @ W_h + b_h) @ W_o + b_o - y) ** 2)
+
+
+def exact(x, y, weights):
+    """(loss, [dloss/dW_h, dloss/db_h, dloss/dW_o, dloss/db_o]) by autograd, float64."""
+    ws = [_t(w, True) for w in weights]
+    loss = _loss(_t(x), _t(y), ws)
+    grads = _autograd_grad(loss, ws)
+    return float(loss.detach()), [g.numpy() for g in grads]
+
+
+def loss_at(x, y, weights):
+    with _no_grad():
+        return float(_loss(_t(x), _t(y), [_t(w) for w in weights]))
+
+
+def sequential_step(x, y, weights, lr, eps=1e-4):
+    """The classic wrong step: each entry's gradient taken after the earlier entries moved."""
+    with _no_grad():
+        x, y = _t(x), _t(y)
+        ws = [_t(w) for w in weights]
+        for w in ws:
+            flat = w.view(-1)
+            for k in range(flat.numel()):
+                old = float(flat[k])
+                base = float(_loss(x, y, ws))
+                flat[k] = old + eps
+                plus = float(_loss(x, y, ws))
+                flat[k] = old - lr * (plus - base) / eps
+        return [w.numpy() for w in ws]
+
+
+def exact_path(x, y, weights, lr, epochs):
+    """Gradient descent with exact gradients: (final weights, every epoch's loss)."""
+    ws, losses = as64(weights), []
+    for _ in range(epochs):
+        loss, grads = exact(x, y, ws)
+        losses.append(loss)
+        ws = [w - lr * g for w, g in zip(ws, grads)]
+    return ws, losses
+
+
+# --- judging one step ----------------------------------------------------------------------------
+
+def check_result_types(result, weights, name):
+    """(list of 4 arrays with the shapes and dtypes of `weights`, a float)."""
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise Feedback(f"{name} should return a tuple (new_weights, loss), got "
+                       f"{type(result).__name__} {str(result)[:60]}.")
+    new, loss = result
+    if not isinstance(new, (list, tuple)) or len(new) != 4:
+        raise Feedback(f"{name}: new_weights should be a list of 4 arrays [W_h, b_h, W_o, b_o], "
+                       f"got {type(new).__name__} of length {len(new) if hasattr(new, '__len__') else '?'}.")
+    for label, got, old in zip(LABELS, new, weights):
+        check_array(got, f"{name}: new {label}", shape=old.shape)
+        if got.dtype != old.dtype:
+            raise Feedback(f"{name}: new {label} has dtype {got.dtype}, expected {old.dtype} like the "
+                           f"array passed in. Keep the dtype: compute old - lr * grad with a Python "
+                           f"float grad, or cast back with .astype(old.dtype).")
+    return list(new), check_float(loss, f"{name}: the returned loss")
+
+
+def check_step(x, y, weights, new, lr, name, *, sequential=None):
+    """Each array's implied gradient (old - new) / lr against the exact gradient."""
+    _, grads = exact(x, y, weights)
+    seq_grads = None
+    if sequential is not None:
+        seq_grads = [(w - s) / lr for w, s in zip(as64(weights), sequential)]
+    implied = [(w - _np_array(n, dtype=_float64)) / lr for w, n in zip(as64(weights), new)]
+    # A step uniformly too large or too small (wrong denominator) shows as one common ratio.
+    num = sum(float((i * g).sum()) for i, g in zip(implied, grads))
+    den = sum(float((g * g).sum()) for g in grads)
+    ratio = num / den if den > 0 else 1.0
+    for k, (label, got, want) in enumerate(zip(LABELS, implied, grads)):
+        diagnose = []
+        if label.startswith("b"):
+            diagnose.append(("skipped the bias arrays: b_h and b_o must get a gradient step too",
+                             0 * want))
+        diagnose.append(("a sign error: the step went up the gradient; new = old - lr * grad", -want))
+        if seq_grads is not None:
+            diagnose.append(("took later gradients at already-updated weights; take every gradient "
+                             "at the original weights (nudge a fresh copy of the original arrays, "
+                             "and write the updates into separate new arrays)", seq_grads[k]))
+        if abs(ratio - 1) > 0.05 and abs(ratio + 1) > 0.05:
+            diagnose.append((f"dividing the loss difference by the wrong step: your gradients are "
+                             f"{ratio:.4g} times the true ones; divide (loss_plus - loss) by eps, "
+                             f"the size of the nudge", ratio * want))
+        assert_close(got, want,
+                     f"{name}: the gradient your step used for {label}, (old - new) / lr,",
+                     **GRAD_TOL, diagnose=diagnose,
+                     hint="for each entry: grad = (loss with that entry + eps - loss) / eps at the "
+                          "original weights, and new = old - lr * grad.")
+
+
+# --- update_weights ------------------------------------------------------------------------------
+
+@pytest.mark.points(1)
+def test_returns_new_weights_and_loss(sub):
+    """update_weights returns ([4 arrays, same shapes and dtypes], loss at the original weights)."""
+    for x, y, weights in [(WORKED_X, WORKED_Y, WORKED_W), make_problem(3, 4, 2, 5, seed=11)]:
+        name = f"update_weights(...) on {weights[0].dtype} weights"
+        new, loss = check_result_types(sub.update_weights(*copies(x, y, weights), 0.01),
+                                       weights, name)
+        ref_loss, grads = exact(x, y, weights)
+        after = loss_at(x, y, [w - 0.01 * g for w, g in zip(as64(weights), grads)])
+        assert_close(loss, ref_loss, f"{name}: the returned loss", **LOSS_TOL,
+                     diagnose=[("returned the loss after the update; return the loss at the "
+                                "original weights", after)],
+                     hint="return feed_forward(inputs, outputs, weights) at the weights passed in.")
+
+
+@pytest.mark.points(2)
+def test_worked_step(sub):
+    """One step on the worked setup (float32, lr = 0.01): every array moves by -lr * gradient."""
+    x, y, weights = copies(WORKED_X, WORKED_Y, WORKED_W)
+    name = "update_weights(worked setup, lr=0.01)"
+    new, loss = check_result_types(sub.update_weights(x, y, weights, 0.01), WORKED_W, name)
+    check_step(WORKED_X, WORKED_Y, WORKED_W, new, 0.01, name)
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("d_in, h, d_out, n", SHAPES)
+def test_step_random_shapes(sub, d_in, h, d_out, n):
+    """One step on seeded random networks (float64, lr = 0.5, batch of 1 included)."""
+    x, y, weights = make_problem(d_in, h, d_out, n, seed=20 + 5 * d_in + 3 * h + n)
+    name = f"update_weights(d_in={d_in}, h={h}, d_out={d_out}, N={n}, lr=0.5)"
+    new, _ = check_result_types(sub.update_weights(*copies(x, y, weights), 0.5), weights, name)
+    check_step(x, y, weights, new, 0.5, name, sequential=sequential_step(x, y, weights, 0.5))
+
+
+@pytest.mark.points(2)
+def test_gradients_at_original_weights(sub):
+    """With a large step (lr = 2) every gradient must still be taken at the original weights."""
+    x, y, weights = WORKED_X, WORKED_Y, as64(WORKED_W)
+    name = "update_weights(worked setup in float64, lr=2.0)"
+    new, _ = check_result_types(sub.update_weights(*copies(x, y, weights), 2.0), weights, name)
+    check_step(x, y, weights, new, 2.0, name, sequential=sequential_step(x, y, weights, 2.0))
+
+
+@pytest.mark.points(1)
+def test_eps_is_used(sub):
+    """The eps argument is the size of the nudge: eps = 1e-6 gives the same step."""
+    x, y, weights = make_problem(2, 3, 2, 4, seed=31)
+    name = "update_weights(..., lr=0.5, eps=1e-6)"
+    new, _ = check_result_types(sub.update_weights(*copies(x, y, weights), 0.5, 1e-6), weights, name)
+    check_step(x, y, weights, new, 0.5, name)
+
+
+@pytest.mark.points(2)
+def test_caller_arrays_unchanged(sub):
+    """update_weights leaves the caller's arrays unchanged (float32 and float64)."""
+    mistake = ("nudging or updating the caller's arrays in place; copy an array (w.copy()) before "
+               "nudging it, and write the new values into new arrays")
+    for x, y, weights in [(WORKED_X, WORKED_Y, WORKED_W), make_problem(3, 4, 2, 5, seed=41)]:
+        x2, y2, w2 = copies(x, y, weights)
+        sub.update_weights(x2, y2, w2, 0.5)
+        for label, before, after in zip(LABELS, weights, w2):
+            assert_unchanged(before, after, f"The caller's {label} ({before.dtype})", mistake=mistake)
+        assert_unchanged(x, x2, "inputs", mistake=mistake)
+        assert_unchanged(y, y2, "outputs", mistake=mistake)
+
+
+# --- train ---------------------------------------------------------------------------------------
+
+def check_train(result, x, y, weights, lr, epochs, name, *, path_tol):
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise Feedback(f"{name} should return a tuple (weights, losses), got "
+                       f"{type(result).__name__} {str(result)[:60]}.")
+    final, losses = result
+    if not isinstance(losses, (list, tuple, _ndarray)):
+        raise Feedback(f"{name}: losses should be a list of floats, got {type(losses).__name__}.")
+    losses = [check_float(v, f"{name}: losses[{i}]") for i, v in enumerate(losses)]
+    want_w, want_losses = exact_path(x, y, weights, lr, epochs)
+    if len(losses) != epochs:
+        extra = (" One loss too many: record one loss per epoch, before its update."
+                 if len(losses) == epochs + 1 else "")
+        raise Feedback(f"{name}: got {len(losses)} losses, expected {epochs} (one per epoch).{extra}")
+    if epochs > 1 and max(losses) - min(losses) < 1e-12:
+        raise Feedback(f"{name}: every epoch's loss is {losses[0]:.6g}. Likely mistake: the new "
+                       "weights are not fed back; each epoch must start from the weights the "
+                       "previous update returned (weights, loss = update_weights(...)).")
+    after = want_losses[1:] + [loss_at(x, y, want_w)]
+    assert_close(losses, want_losses, f"{name}: the losses", rtol=1e-3, atol=path_tol,
+                 diagnose=[("recorded each epoch's loss after its update; record the loss "
+                            "update_weights returns, measured before the update", after)],
+                 hint="each epoch: weights, loss = update_weights(inputs, outputs, weights, lr); "
+                      "append loss.")
+    if not isinstance(final, (list, tuple)) or len(final) != 4:
+        raise Feedback(f"{name}: the final weights should be a list of 4 arrays, got "
+                       f"{type(final).__name__}.")
+    for label, got, old, want in zip(LABELS, final, weights, want_w):
+        check_array(got, f"{name}: final {label}", shape=old.shape, dtype="floating")
+        assert_close(got, want, f"{name}: final {label}", rtol=1e-3, atol=path_tol,
+                     diagnose=[("returned the starting weights instead of the trained ones", old)],
+                     hint="return the weights after the last epoch's update.")
+    return losses
+
+
+@pytest.mark.points(2)
+def test_train_worked_setup(sub):
+    """train on the worked setup with the defaults (lr 0.01, 100 epochs): the loss falls steadily."""
+    x, y, weights = copies(WORKED_X, WORKED_Y, WORKED_W)
+    name = "train(worked setup) with the default lr and epochs"
+    losses = check_train(sub.train(x, y, weights), WORKED_X, WORKED_Y, WORKED_W, 0.01, 100, name,
+                         path_tol=5e-4)
+    rises = [i for i in range(1, len(losses)) if not losses[i] < losses[i - 1]]
+    if rises:
+        i = rises[0]
+        raise Feedback(f"{name}: the loss should fall at every epoch, but losses[{i}] = "
+                       f"{losses[i]:.6g} >= losses[{i - 1}] = {losses[i - 1]:.6g}.")
+    for label, before, after in zip(LABELS, WORKED_W, weights):
+        assert_unchanged(before, after, f"The caller's {label}",
+                         mistake="training on the caller's arrays in place; work on new arrays")
+
+
+@pytest.mark.points(2)
+def test_train_random_network(sub):
+    """train on a seeded random network (float64, lr 0.5, 8 epochs) follows gradient descent."""
+    x, y, weights = make_problem(3, 4, 2, 5, seed=51)
+    name = "train(d_in=3, h=4, d_out=2, N=5, lr=0.5, epochs=8)"
+    check_train(sub.train(*copies(x, y, weights), lr=0.5, epochs=8), x, y, weights, 0.5, 8, name,
+                path_tol=2e-3)

@@ -1,0 +1,254 @@
+"""Shared helpers for hidden checks: comparisons whose failure messages teach.
+
+Every function here raises `Feedback` (an AssertionError) with a message written for the learner:
+what was checked, which entries disagree and by how much, and the likely mistake. Checks should
+never show their own source, so they fail through these helpers (or `raise Feedback("...")`).
+
+The submission is loaded after this module, and it may patch numpy or torch at import time
+(`np.allclose = lambda *a: True`, `torch.manual_seed = ...`). Everything used here is therefore
+bound once, at import, and never looked up through a module attribute later.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+# Bound before any submission is loaded (see the module docstring).
+_asarray = np.asarray
+_array = np.array
+_isclose = np.isclose
+_isfinite = np.isfinite
+_abs = np.abs
+_argwhere = np.argwhere
+_default_rng = np.random.default_rng
+_float64 = np.float64
+_ndarray = np.ndarray
+_generic = np.generic
+_issubdtype = np.issubdtype
+_floating = np.floating
+_errstate = np.errstate
+_fsum = math.fsum
+
+try:  # torch is optional for NumPy-only exercises
+    import torch as _torch
+
+    _Tensor = _torch.Tensor
+    _detach = _torch.Tensor.detach
+    _cpu = _torch.Tensor.cpu
+    _to = _torch.Tensor.to
+    _numpy = _torch.Tensor.numpy
+    _tensor_dtype = _torch.float64
+    _Generator = _torch.Generator
+    _randn = _torch.randn
+    _rand = _torch.rand
+    _randint = _torch.randint
+except ImportError:  # pragma: no cover - torch is a dependency of the package
+    _torch = None
+    _Tensor = ()
+
+
+class Feedback(AssertionError):
+    """A check failed; the message is shown to the learner as it is."""
+
+
+# --- seeded inputs ------------------------------------------------------------------------------
+
+def rng(seed: int) -> np.random.Generator:
+    """A NumPy generator that a submission cannot reseed or replace."""
+    return _default_rng(seed)
+
+
+def torch_generator(seed: int):
+    g = _Generator()
+    g.manual_seed(seed)
+    return g
+
+
+def randn(*shape: int, seed: int, dtype=None, requires_grad: bool = False):
+    """torch.randn from a private seeded generator."""
+    t = _randn(*shape, generator=torch_generator(seed), dtype=dtype or _torch.float32)
+    return t.requires_grad_(requires_grad)
+
+
+def rand(*shape: int, seed: int, dtype=None):
+    return _rand(*shape, generator=torch_generator(seed), dtype=dtype or _torch.float32)
+
+
+def randint(low: int, high: int, shape: Sequence[int], *, seed: int):
+    return _randint(low, high, tuple(shape), generator=torch_generator(seed))
+
+
+# --- conversions --------------------------------------------------------------------------------
+
+def is_tensor(x: Any) -> bool:
+    return bool(_Tensor) and isinstance(x, _Tensor)
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    """float64 NumPy copy of an array, a tensor or a number (for comparing only)."""
+    if is_tensor(x):
+        return _numpy(_to(_cpu(_detach(x)), _tensor_dtype))
+    return _array(x, dtype=_float64)
+
+
+def describe(x: Any) -> str:
+    if is_tensor(x):
+        return f"a tensor of shape {tuple(x.shape)} and dtype {x.dtype}"
+    if isinstance(x, _ndarray):
+        return f"an array of shape {x.shape} and dtype {x.dtype}"
+    if x is None:
+        return "None (did you forget a return?)"
+    return f"{type(x).__name__} {_short(x)}"
+
+
+def _short(x: Any, limit: int = 60) -> str:
+    text = repr(x)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# --- type, shape, dtype -------------------------------------------------------------------------
+
+def check_float(value: Any, name: str) -> float:
+    """A Python number (not a tensor or array); returns it as float."""
+    if is_tensor(value):
+        raise Feedback(f"{name} returned {describe(value)}; return a Python float, e.g. with .item().")
+    if isinstance(value, _ndarray) and value.size != 1:
+        raise Feedback(f"{name} returned {describe(value)}; expected a single number.")
+    if isinstance(value, bool) or not isinstance(value, (int, float, _generic, _ndarray)):
+        raise Feedback(f"{name} returned {describe(value)}; expected a number.")
+    number = float(value)
+    if not math.isfinite(number):
+        raise Feedback(f"{name} returned {number}; expected a finite number.")
+    return number
+
+
+def check_array(value: Any, name: str, *, shape: Sequence[int] | None = None, dtype: Any = None,
+                kind: str = "array") -> None:
+    """Type, then shape, then dtype. `kind` is "array" (NumPy) or "tensor" (torch).
+
+    `dtype` may be a concrete dtype, "floating" (any float dtype), or None (not checked).
+    """
+    if kind == "tensor":
+        if not is_tensor(value):
+            raise Feedback(f"{name} should be a torch.Tensor, got {describe(value)}.")
+    elif not isinstance(value, _ndarray):
+        hint = " Convert with np.asarray(...)." if isinstance(value, (list, tuple)) else ""
+        if is_tensor(value):
+            hint = " This exercise is NumPy only: return an np.ndarray."
+        raise Feedback(f"{name} should be an np.ndarray, got {describe(value)}.{hint}")
+    if shape is not None and tuple(value.shape) != tuple(shape):
+        raise Feedback(f"{name} has shape {tuple(value.shape)}, expected {tuple(shape)}."
+                       + _shape_hint(tuple(value.shape), tuple(shape)))
+    if dtype is None:
+        return
+    if dtype == "floating":
+        ok = value.is_floating_point() if is_tensor(value) else _issubdtype(value.dtype, _floating)
+        if not ok:
+            raise Feedback(f"{name} has dtype {value.dtype}; expected a floating-point dtype.")
+    elif value.dtype != dtype:
+        raise Feedback(f"{name} has dtype {value.dtype}, expected {dtype}.")
+
+
+def _shape_hint(got: tuple, want: tuple) -> str:
+    if len(got) == len(want) and sorted(got) == sorted(want) and got != want:
+        return " The axes look swapped: check a transpose or the order of a matrix product."
+    if len(got) + 1 == len(want) or len(got) == len(want) + 1:
+        return " One axis too many or too few: check keepdims, a reshape, or a missing batch axis."
+    if math.prod(got) == 1 and len(want) and math.prod(want) > 1:
+        return " It looks reduced to a single value where one value per entry was expected."
+    return ""
+
+
+# --- values -------------------------------------------------------------------------------------
+
+Diagnosis = tuple[str, Any]  # (the likely mistake, what that mistake would have produced)
+
+
+def assert_close(actual: Any, expected: Any, name: str, *, rtol: float = 1e-5, atol: float = 1e-8,
+                 hint: str | None = None, diagnose: Iterable[Diagnosis] = (),
+                 max_entries: int = 5) -> None:
+    """Values agree within rtol/atol (shape must already be right, or is checked here).
+
+    `diagnose` lists (mistake, wrong_result) pairs computed by the oracle: when the learner's
+    values match one of the wrong results, the message names that mistake. Otherwise `hint`
+    (if given) is offered as the likely cause.
+    """
+    got, want = to_numpy(actual), to_numpy(expected)
+    if got.shape != want.shape:
+        raise Feedback(f"{name} has shape {got.shape}, expected {want.shape}."
+                       + _shape_hint(got.shape, want.shape))
+    with _errstate(invalid="ignore", over="ignore"):
+        close = _isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
+    if bool(close.all()):
+        return
+    lines = [_disagreement(got, want, close, name, max_entries)]
+    mistake = _diagnosis(got, diagnose, rtol, atol)
+    if mistake:
+        lines.append(f"Likely mistake: {mistake}.")
+    elif hint:
+        lines.append(f"Hint: {hint}")
+    raise Feedback("\n".join(lines))
+
+
+def _disagreement(got: np.ndarray, want: np.ndarray, close: np.ndarray, name: str, limit: int) -> str:
+    if got.ndim == 0:
+        return f"{name} is {_num(got)}, expected {_num(want)} (off by {_num(_abs(got - want))})."
+    bad = _argwhere(~close)
+    total = got.size
+    head = f"{name}: {len(bad)} of {total} entries disagree"
+    if not bool(_isfinite(got).all()):
+        head += " (some are nan or inf: an overflow, a log of 0, or a division by 0?)"
+    rows = []
+    for index in bad[:limit]:
+        i = tuple(int(k) for k in index)
+        g, w = got[i], want[i]
+        rows.append(f"  at {list(i) if len(i) > 1 else i[0]}: got {_num(g)}, expected {_num(w)}"
+                    f" (off by {_num(abs(g - w))})")
+    if len(bad) > limit:
+        rows.append(f"  ... and {len(bad) - limit} more")
+    return head + ":\n" + "\n".join(rows)
+
+
+def _diagnosis(got: np.ndarray, diagnose: Iterable[Diagnosis], rtol: float, atol: float) -> str | None:
+    for mistake, wrong in diagnose:
+        try:
+            candidate = to_numpy(wrong)
+        except (TypeError, ValueError):
+            continue
+        if candidate.shape != got.shape:
+            continue
+        with _errstate(invalid="ignore", over="ignore"):
+            if bool(_isclose(got, candidate, rtol=max(rtol, 1e-4), atol=max(atol, 1e-6),
+                             equal_nan=True).all()):
+                return mistake
+    return None
+
+
+def _num(x: Any) -> str:
+    value = float(x)
+    if value != value or value in (float("inf"), float("-inf")):
+        return str(value)
+    return f"{value:.6g}"
+
+
+def assert_unchanged(before: Any, after: Any, name: str, *, mistake: str) -> None:
+    """An input the function must not modify (compare with a copy taken before the call)."""
+    got, want = to_numpy(after), to_numpy(before)
+    if got.shape != want.shape or not bool((got == want).all()):
+        raise Feedback(f"{name} was modified by your function. Likely mistake: {mistake}.")
+
+
+def expect_raises(exc_type: type[BaseException], fn: Callable[[], Any], name: str,
+                  *, why: str) -> BaseException:
+    """fn() must raise exc_type; `why` explains what should have caused it."""
+    try:
+        fn()
+    except exc_type as exc:
+        return exc
+    except NotImplementedError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the wrong exception is feedback too
+        raise Feedback(f"{name} raised {type(exc).__name__}: {exc}; expected {exc_type.__name__} ({why}).")
+    raise Feedback(f"{name} did not raise {exc_type.__name__} ({why}).")

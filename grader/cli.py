@@ -1,0 +1,188 @@
+"""The `kata` command: each verb parses its options, calls grader.api, and prints a renderer's text.
+
+Every expected failure (unknown exercise, no workspace, corrupt state) is one line on stderr and
+exit status 2; `kata grade --min-score` below the bar exits 1.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__, api
+from .course import CourseError
+from .manifest import ManifestError
+from .render import terminal as term
+from .results import ResultsError
+from .workspace import WorkspaceError
+
+EXPECTED = (api.KataError, WorkspaceError, ManifestError, ResultsError, CourseError, OSError)
+workspace_option = click.option("--workspace", "-w", type=click.Path(path_type=Path), default=None,
+                                help="The learner's folder (default: found from the current directory).")
+
+
+def friendly(fn):
+    """Expected errors become one line and exit 2, never a traceback."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except EXPECTED as exc:
+            message = exc.strerror + f": {exc.filename}" if isinstance(exc, OSError) and exc.filename else str(exc)
+            click.echo(f"kata: {message}", err=True)
+            sys.exit(2)
+    return wrapper
+
+
+@click.group(invoke_without_command=True)
+@click.version_option(__version__, prog_name="kata")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Auto-graded katas for deep-learning fundamentals. With no command: the next exercise."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(next_cmd)
+
+
+@cli.command("next")
+@workspace_option
+@friendly
+def next_cmd(workspace: Path | None = None) -> None:
+    """The next pending exercise: what to do and your progress."""
+    progress = api.next_exercise(workspace=api.open_workspace(workspace=workspace))
+    click.echo(f"Progress {term.progress_bar(progress.passed, progress.total)}")
+    if progress.spec is None:
+        click.echo(click.style("Every exercise passes. Well done!", fg="green", bold=True))
+        return
+    spec, result = progress.spec, progress.result
+    click.echo(click.style(f"\nNext: {spec.title}", bold=True) + f"  ({spec.id}, {spec.index + 1}/{progress.total})")
+    click.echo(f"File: {progress.path}")
+    if result is not None:
+        click.echo(f"Last check: {term.status_word(result.status)}, {term.score(result)}")
+    if progress.summary:
+        click.echo("\n" + progress.summary)
+    click.echo("\nFill in each TODO, then run `kata check` (or `kata watch`). Stuck? `kata hint`.")
+
+
+@cli.command("list")
+@workspace_option
+@friendly
+def list_cmd(workspace: Path | None) -> None:
+    """Every exercise with its status and score from the last results."""
+    rows = api.statuses(workspace=api.open_workspace(workspace=workspace))
+    for spec, result in rows:
+        status = result.status if result else "pending"
+        score = term.score(result) if result else "-"
+        click.echo(f"{term.mark(status)} {spec.index + 1:2}. {spec.id:28} {score:>9}  {term.status_word(status)}")
+
+
+@cli.command()
+@click.argument("exercise_id", required=False)
+@workspace_option
+@click.option("--solutions", is_flag=True, help="Grade the reference solution instead.")
+@friendly
+def check(exercise_id: str | None, workspace: Path | None, solutions: bool) -> None:
+    """Grade one exercise (default: the next pending) and show every check's feedback."""
+    space = api.open_workspace(workspace=workspace, solutions=solutions)
+    spec = api.resolve(exercise_id, workspace=space)
+    report = api.grade(workspace=space, ids=[spec.id])
+    result = report.exercises[0]
+    click.echo(term.exercise_detail(result))
+    if result.passed and not solutions:
+        following = api.next_exercise(workspace=space)
+        nxt = f"next: {following.spec.id} (`kata next`)" if following.spec else "that was the last one!"
+        click.echo(click.style(f"\nPassed! {nxt}", fg="green", bold=True))
+    sys.exit(0 if result.passed else 1)
+
+
+@cli.command()
+@click.argument("exercise_id", required=False)
+@workspace_option
+@friendly
+def hint(exercise_id: str | None, workspace: Path | None) -> None:
+    """The next hint for an exercise (default: the next pending), one more per call."""
+    spec, number, text = api.hint(workspace=api.open_workspace(workspace=workspace), exercise_id=exercise_id)
+    if text is None:
+        click.echo(f"{spec.id} has no hints: its file's docstring explains the idea.")
+        return
+    click.echo(f"Hint {number}/{len(spec.hints)} for {spec.id}:\n  {text}")
+
+
+@cli.command()
+@click.argument("ids", nargs=-1)
+@workspace_option
+@click.option("--solutions", is_flag=True, help="Grade the reference solutions (results are not saved).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Exercises graded side by side.")
+@click.option("--format", "fmt", type=click.Choice(["json"]), default=None, help="Also write this format.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Where to write --format (default: stdout).")
+@click.option("--min-score", type=click.FloatRange(0, 100), default=None,
+              help="Exit 1 when the total is below this percentage (for CI).")
+@click.option("--require-gpu", is_flag=True, help="Count GPU-only checks even without a GPU.")
+@friendly
+def grade(ids, workspace, solutions, jobs, fmt, out, min_score, require_gpu) -> None:
+    """Grade every exercise (or the ones named) and save .kata/results.json."""
+    space = api.open_workspace(workspace=workspace, solutions=solutions)
+    report = api.grade(workspace=space, ids=list(ids) or None, jobs=jobs, require_gpu=require_gpu)
+    if fmt:
+        from .render import render
+        text = render(report, fmt)
+        if out:
+            out.write_text(text, encoding="utf-8")
+        else:
+            click.echo(text, nl=False)
+    if not fmt or out:
+        click.echo(term.report_summary(report), err=bool(fmt and not out))
+    if min_score is not None and 100 * report.fraction < min_score:
+        click.echo(f"kata: score {100 * report.fraction:.1f} % is below --min-score {min_score:g} %", err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("exercise_id")
+@workspace_option
+@friendly
+def solution(exercise_id: str, workspace: Path | None) -> None:
+    """The reference solution, once your exercise has passed."""
+    click.echo(api.solution(workspace=api.open_workspace(workspace=workspace), exercise_id=exercise_id), nl=False)
+
+
+@cli.command()
+@click.argument("exercise_id")
+@workspace_option
+@friendly
+def reset(exercise_id: str, workspace: Path | None) -> None:
+    """Restore the stub of an exercise; your file is backed up under .kata/backups/ first."""
+    backup = api.reset(workspace=api.open_workspace(workspace=workspace), exercise_id=exercise_id)
+    click.echo(f"Restored the stub of {exercise_id}." + (f" Your file is saved as {backup}." if backup else ""))
+
+
+@cli.command()
+@click.argument("dest", type=click.Path(path_type=Path))
+@friendly
+def init(dest: Path) -> None:
+    """Create a fresh learner workspace in DEST (new or empty)."""
+    space = api.init(dest=dest)
+    click.echo(f"Created a kata workspace in {space.root}.\nNext: cd {dest} && kata")
+
+
+@cli.group()
+def dev() -> None:
+    """Tools for course authors."""
+
+
+@dev.command("check")
+@click.option("--only", multiple=True, help="Check only this exercise (repeatable).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=2, show_default=True)
+@friendly
+def dev_check(only, jobs) -> None:
+    """The course proves itself: solutions 100 %, stubs 0, every mutant caught."""
+    from . import devcheck
+    from .course import default_course
+    findings = devcheck.run(default_course(), only=list(only) or None, jobs=jobs)
+    for f in findings:
+        click.echo(f"{term.mark('passed' if f.ok else 'failed')} {f.exercise:26} {f.subject:34} {f.detail}")
+    bad = [f for f in findings if not f.ok]
+    click.echo(f"\n{len(findings) - len(bad)}/{len(findings)} course checks hold.")
+    sys.exit(1 if bad else 0)

@@ -1,0 +1,131 @@
+"""`kata dev check`: the course proves itself.
+
+For every exercise (or the ones named): the manifest and the files agree, the stub has a TODO,
+the reference solution scores full marks, the stub scores 0 with status not_started, every
+mutant under mutants/<id>/ loses points with a message containing its `expect:` phrase, and
+every alternative solution under alternatives/<id>/ scores full marks.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .course import Course
+from .manifest import ExerciseSpec
+from .results import ExerciseResult
+
+_EXPECT = re.compile(r"^\s*expect:\s*(.+?)\s*$", re.MULTILINE | re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Finding:
+    exercise: str
+    subject: str  # what was checked: "files", "solution", "stub", "mutant x.py", ...
+    ok: bool
+    detail: str = ""
+
+
+def run(course: Course, *, only: list[str] | None = None, jobs: int = 1) -> list[Finding]:
+    from .api import grade_files
+    specs = [course.manifest.get(i) for i in only] if only else list(course.manifest)
+    findings = [] if only else _stray_files(course)
+    gradings: list[tuple[ExerciseSpec, str, Path]] = []  # (exercise, subject, file to grade)
+    for spec in specs:
+        problems = _missing_files(course, spec)
+        findings.append(Finding(spec.id, "files", not problems, "; ".join(problems)))
+        if problems:
+            continue
+        gradings.append((spec, "solution", course.solutions_dir / spec.relpath))
+        gradings.append((spec, "stub", course.stubs_dir / spec.relpath))
+        mutants = sorted((course.mutants_dir / spec.id).glob("*.py"))
+        if not mutants:
+            findings.append(Finding(spec.id, "mutants", False, f"no mutants under {course.mutants_dir / spec.id}"))
+        gradings += [(spec, f"mutant {m.name}", m) for m in mutants]
+        gradings += [(spec, f"alternative {a.name}", a)
+                     for a in sorted((course.alternatives_dir / spec.id).glob("*.py"))]
+    results = _grade_all(gradings, course, jobs, grade_files)
+    for (spec, subject, path), result in zip(gradings, results):
+        findings.append(_judge(spec, subject, path, result))
+    return findings
+
+
+def _grade_all(gradings, course: Course, jobs: int, grade_files) -> list[ExerciseResult]:
+    """Grade in rounds of distinct exercises, so `jobs` exercises run side by side."""
+    out: list[ExerciseResult | None] = [None] * len(gradings)
+    pending = list(range(len(gradings)))
+    while pending:
+        batch, seen = [], set()
+        for i in pending:
+            if gradings[i][0].id not in seen:
+                seen.add(gradings[i][0].id)
+                batch.append(i)
+        specs = [gradings[i][0] for i in batch]
+        files = {gradings[i][0].id: gradings[i][2] for i in batch}
+        for i, result in zip(batch, grade_files(specs, files, course=course, jobs=jobs)):
+            out[i] = result
+        pending = [i for i in pending if i not in set(batch)]
+    return out  # type: ignore[return-value]
+
+
+def _judge(spec: ExerciseSpec, subject: str, path: Path, result: ExerciseResult) -> Finding:
+    score = f"{result.score:g}/{result.max_score:g} ({result.status})"
+    if subject == "solution" or subject.startswith("alternative"):
+        ok = result.status == "passed" and result.max_score > 0
+        return Finding(spec.id, subject, ok, score if ok else f"{score}: {_failures(result)}")
+    if subject == "stub":
+        ok = result.score == 0 and result.status == "not_started"
+        return Finding(spec.id, subject, ok, score if ok else f"{score}: {_failures(result, not_started=False)}")
+    match = _EXPECT.search(_docstring(path))
+    if not match:
+        return Finding(spec.id, subject, False, "its docstring has no `expect: <phrase>` line")
+    phrase = match.group(1).strip().strip("\"'")
+    if result.score >= result.max_score:
+        return Finding(spec.id, subject, False, f"{score}: the mistake is not caught")
+    messages = [c.message for c in result.checks if c.outcome in ("failed", "error")] + [result.message]
+    if not any(phrase.lower() in m.lower() for m in messages):
+        return Finding(spec.id, subject, False, f"{score}: no failing message mentions '{phrase}'")
+    return Finding(spec.id, subject, True, f"{score}, caught: '{phrase}'")
+
+
+def _failures(result: ExerciseResult, not_started: bool = True) -> str:
+    if result.message:
+        return result.message.splitlines()[0]
+    bad = [c for c in result.checks if c.outcome != "passed" and (not_started or not c.not_implemented)]
+    bad = bad or [c for c in result.checks if c.outcome == "passed"]
+    return "; ".join(f"{c.name}: {c.outcome} {c.message.splitlines()[0] if c.message else ''}".strip()
+                     for c in bad[:3])
+
+
+def _missing_files(course: Course, spec: ExerciseSpec) -> list[str]:
+    problems = []
+    stub = course.stubs_dir / spec.relpath
+    for label, path in (("stub", stub), ("solution", course.solutions_dir / spec.relpath),
+                        ("hidden checks", course.check_module(spec))):
+        if not path.is_file():
+            problems.append(f"{label} {path} is missing")
+    if stub.is_file() and "TODO" not in stub.read_text(encoding="utf-8"):
+        problems.append(f"stub {stub} has no TODO")
+    return problems
+
+
+def _stray_files(course: Course) -> list[Finding]:
+    """Files that no manifest entry accounts for."""
+    known = {spec.relpath for spec in course.manifest}
+    checks = {spec.check_relpath for spec in course.manifest}
+    ids = {spec.id for spec in course.manifest}
+    stray = [p for folder in (course.stubs_dir, course.solutions_dir)
+             for p in folder.rglob("*.py") if "__pycache__" not in p.parts
+             and str(p.relative_to(folder)) not in known]
+    stray += [p for p in course.checks_dir.rglob("test_*.py") if str(p.relative_to(course.checks_dir)) not in checks]
+    stray += [p for folder in (course.mutants_dir, course.alternatives_dir) if folder.is_dir()
+              for p in folder.iterdir() if p.is_dir() and p.name not in ids and p.name != "__pycache__"]
+    return [Finding("course", "files", not stray, "; ".join(f"{p} is not in the manifest" for p in stray))]
+
+
+def _docstring(path: Path) -> str:
+    import ast
+    try:
+        return ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    except (OSError, SyntaxError, ValueError):
+        return ""

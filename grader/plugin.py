@@ -1,0 +1,440 @@
+"""The kata pytest plugin: loads the submission, scores checks, turns failures into feedback.
+
+Runs in two modes:
+- inside a grading child (runner.py), with an `emit` callback that streams one record per event;
+- under plain pytest, for instructors and benchmarks:
+  `python -m pytest -p grader.plugin grader/checks --kata-root DIR` (default: the solutions).
+
+Hooks appear in lifecycle order: options, configure, collection, the `sub` fixture, each check's
+report, the terminal summary.
+"""
+from __future__ import annotations
+
+import io
+import os
+import random
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pytest
+
+from . import forbid as forbid_mod
+from .checks.helpers import Feedback
+from .course import CourseError, default_course
+from .loader import SubmissionLoadError, learner_frames, learner_traceback, load_submission
+from .manifest import ExerciseSpec, ManifestError
+
+try:
+    import torch
+
+    _torch_seed = torch.manual_seed
+    _torch_set_default_dtype = torch.set_default_dtype
+    _torch_set_grad_enabled = torch.set_grad_enabled
+    _torch_float32 = torch.float32
+except ImportError:  # pragma: no cover - torch is a dependency
+    torch = None
+
+# Bound now: a submission may reseed or replace these at import time.
+_py_seed = random.seed
+_np_seed = np.random.seed
+_chdir = os.chdir
+
+SEED = 0
+OUTPUT_LIMIT = 4000  # characters of captured output kept per check
+FORBID_CHECK = "uses_only_allowed_apis"
+SESSION_KEY = pytest.StashKey["KataSession"]()
+
+
+class _NotStarted(Exception):
+    """The forbidden-API check of an exercise whose every other check is not implemented."""
+
+
+# --- options and configuration ------------------------------------------------------------------
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("kata")
+    group.addoption("--kata-root", default=None,
+                    help="folder whose <dir>/<id>.py files are graded (default: the solutions)")
+    group.addoption("--kata-file", default=None,
+                    help="grade this one file against the collected check module")
+    group.addoption("--kata-require-gpu", action="store_true", default=False,
+                    help="count checks that need a GPU even where there is none")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "points(n): points this check is worth (default 1)")
+    config.addinivalue_line("markers", "requires(*what): 'cuda' or a package the check needs")
+    session = next((p for p in config.pluginmanager.get_plugins() if isinstance(p, KataSession)), None)
+    if session is None:  # plain pytest: settings come from the command line
+        session = KataSession.from_options(config)
+        config.pluginmanager.register(session, "kata-session")
+    config.stash[SESSION_KEY] = session
+
+
+@dataclass
+class Exercise:
+    """One check module and the learner file it grades."""
+    id: str
+    path: Path  # the learner's file
+    display: str  # how the learner's file is named in messages
+    forbid: tuple[str, ...] = ()
+    violations: list = field(default_factory=list)
+    not_implemented: dict = field(default_factory=dict)  # check name -> bool
+
+
+class KataSession:
+    """Per-session state and hooks. `emit` streams records to the grading parent."""
+
+    def __init__(self, *, root: Path | None = None, file: Path | None = None,
+                 spec: ExerciseSpec | None = None, display: str | None = None,
+                 emit: Callable[[dict], None] | None = None, only: set[str] | None = None,
+                 require_gpu: bool = False, memory_mib: int | None = None):
+        self.root, self.file, self.spec, self.display = root, file, spec, display
+        self.emit, self.only = emit, only
+        self.require_gpu, self.memory_mib = require_gpu, memory_mib
+        self.cwd = os.getcwd()
+        self.exercises: dict[str, Exercise] = {}
+        self.records: dict[str, dict] = {}
+        self._specs: dict[str, ExerciseSpec] | None = None
+
+    @classmethod
+    def from_options(cls, config: pytest.Config) -> "KataSession":
+        root, file = config.getoption("kata_root"), config.getoption("kata_file")
+        if root is None and file is None:
+            try:
+                root = default_course().solutions_dir
+            except CourseError as exc:
+                raise pytest.UsageError(str(exc)) from None
+        return cls(root=Path(root).resolve() if root else None,
+                   file=Path(file).resolve() if file else None,
+                   require_gpu=config.getoption("kata_require_gpu"))
+
+    # --- collection -----------------------------------------------------------------------------
+
+    def exercise_for(self, item: pytest.Item) -> Exercise:
+        module_path = Path(str(item.path))
+        exercise_id = module_path.stem.removeprefix("test_")
+        if exercise_id not in self.exercises:
+            path = self.file or (self.root / module_path.parent.name / f"{exercise_id}.py")
+            spec = self.spec if self.spec and self.spec.id == exercise_id else self._lookup(exercise_id)
+            self.exercises[exercise_id] = Exercise(
+                exercise_id, path, self.display or _relative(path),
+                forbid=spec.forbid if spec else ())
+        return self.exercises[exercise_id]
+
+    def _lookup(self, exercise_id: str) -> ExerciseSpec | None:
+        if self._specs is None:
+            try:
+                self._specs = {s.id: s for s in default_course().manifest}
+            except (CourseError, ManifestError):
+                self._specs = {}
+        return self._specs.get(exercise_id)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
+                                      items: list[pytest.Item]) -> None:
+        ordered: list[pytest.Item] = []
+        for module_items in _group_by_module(items):
+            exercise = self.exercise_for(module_items[0])
+            for item in module_items:
+                self._mark_requirements(item)
+            if exercise.forbid:
+                exercise.violations = _scan(exercise)
+                module_items.append(ForbidCheck.from_parent(module_items[0].getparent(pytest.Module),
+                                                           name=FORBID_CHECK))
+            ordered.extend(module_items)
+        if self.only is not None:
+            config.hook.pytest_deselected(items=[i for i in ordered if check_name(i) not in self.only])
+            ordered = [i for i in ordered if check_name(i) in self.only]
+        items[:] = ordered
+        self._emit({"type": "collected", "checks": [
+            {"name": check_name(i), "max_points": points_of(i), "skip": _skip_reason(i)} for i in items]})
+
+    def _mark_requirements(self, item: pytest.Item) -> None:
+        for mark in item.iter_markers("requires"):
+            for need in mark.args:
+                reason = missing_requirement(need, self.require_gpu)
+                if reason:
+                    item.add_marker(pytest.mark.skip(reason=reason))
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """In a grading child, import the file once up front, so a hang or crash at import time
+        is told apart from one inside a check."""
+        if self.emit is None or not session.items:
+            return
+        exercise = self.exercise_for(session.items[0])
+        self._emit({"type": "loading"})
+        with _Captured() as out:
+            try:
+                self.load(exercise)
+            except SubmissionLoadError as exc:
+                self._emit({"type": "load_error", "message": str(exc), "line": exc.line,
+                            "output": out.text()})
+                return
+        self._emit({"type": "loaded", "output": out.text()})
+
+    # --- running a check ------------------------------------------------------------------------
+
+    def reset_globals(self) -> None:
+        """Every check starts from the same seeded state, whatever an earlier one left behind."""
+        _chdir(self.cwd)
+        _py_seed(SEED)
+        _np_seed(SEED)
+        if torch is not None:
+            _torch_seed(SEED)
+            _torch_set_default_dtype(_torch_float32)
+            _torch_set_grad_enabled(True)
+
+    def load(self, exercise: Exercise):
+        self.reset_globals()
+        module = load_submission(exercise.path, f"kata_submission_{exercise.id}", exercise.display)
+        self.reset_globals()
+        return module
+
+    def pytest_runtest_logstart(self, nodeid: str, location) -> None:
+        self._emit({"type": "start", "name": _name_from_nodeid(nodeid)})
+
+    @pytest.hookimpl(hookwrapper=True, tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem):
+        if self.emit is None:
+            yield
+            return
+        with _Captured() as out:
+            yield
+        record = self.records.get(item.nodeid)
+        if record is not None:
+            record["output"] = out.text()
+            self._emit(record)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        outcome = yield
+        report = outcome.get_result()
+        exercise = self.exercise_for(item)
+        name = check_name(item)
+        record = self.records.get(item.nodeid)
+        if report.skipped and record is None:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            record = _record(name, "skipped", points_of(item), reason.removeprefix("Skipped: "))
+        elif report.failed and (record is None or record["outcome"] == "passed"):
+            kind, message, line, not_implemented, memory = self.classify(call.excinfo, exercise)
+            record = _record(name, kind, points_of(item), message, line, not_implemented, memory)
+        elif call.when == "call" and report.passed:
+            record = _record(name, "passed", points_of(item))
+            if exercise.violations and name != FORBID_CHECK:
+                record.update(outcome="failed", message=f"Not credited: {_forbidden_message(exercise)}")
+        if record is None:
+            return
+        record["duration_s"] = record.get("duration_s", 0.0) + call.duration
+        self.records[item.nodeid] = record
+        exercise.not_implemented[name] = record.get("not_implemented", False)
+        if record["outcome"] in ("failed", "error") and call.when != "teardown":
+            report.outcome = "failed"
+            report.longrepr = record["message"]
+
+    def classify(self, excinfo: pytest.ExceptionInfo | None, exercise: Exercise):
+        """(outcome, points-free fields...) for a check that raised: the learner-facing message."""
+        exc = excinfo.value if excinfo else None
+        if isinstance(exc, SubmissionLoadError):
+            return "error", str(exc), exc.line, False, False
+        if isinstance(exc, _NotStarted):
+            return "failed", "Not started: the exercise's functions are not written yet.", None, True, False
+        frames = learner_frames(exc, exercise.path) if exc is not None else []
+        line = frames[-1].lineno if frames else None
+        if isinstance(exc, NotImplementedError) and frames:
+            where = f"{frames[-1].name} (line {line})"
+            return ("failed", f"Not implemented yet: {where} still raises NotImplementedError"
+                    f"{': ' + str(exc) if str(exc) else ''}.", line, True, False)
+        if _is_out_of_memory(exc):
+            limit = f" (the limit is {self.memory_mib} MiB)" if self.memory_mib else ""
+            return ("error", f"Ran out of memory{limit}: {type(exc).__name__}: {_first_line(exc)}."
+                    " Look for an array or tensor far larger than the inputs.", line, False, True)
+        if isinstance(exc, AssertionError) and not (frames and _raised_in_learner(exc, exercise.path)):
+            return "failed", str(exc) or "The check failed.", line, False, False
+        if isinstance(exc, SystemExit):
+            return ("error", f"Your code called sys.exit({exc.code!r}) during the check"
+                    f"{f' (line {line})' if line else ''}; return a value instead.", line, False, False)
+        if isinstance(exc, RecursionError):
+            return ("error", "Your code recursed too deeply (RecursionError)"
+                    f"{f' at line {line}' if line else ''}: is there a missing base case?", line, False, False)
+        if frames:
+            return ("error", "Your code raised an exception:\n"
+                    + learner_traceback(exc, exercise.path, exercise.display), line, False, False)
+        return ("error", f"{type(exc).__name__}: {_first_line(exc)} (raised while checking what your"
+                " code returned: look at the type and shape of your result).", None, False, False)
+
+    def _emit(self, record: dict) -> None:
+        if self.emit is not None:
+            self.emit(record)
+
+    # --- plain pytest: a kata summary at the end --------------------------------------------------
+
+    def pytest_terminal_summary(self, terminalreporter, exitstatus, config) -> None:
+        if self.emit is not None or not self.records:
+            return
+        tr = terminalreporter
+        tr.section("kata")
+        total = maximum = 0.0
+        for record in self.records.values():
+            counted = record["outcome"] != "skipped"
+            total += record["points"] if counted else 0
+            maximum += record["max_points"] if counted else 0
+            tr.write_line(f"{record['outcome']:8} {record['points']:g}/{record['max_points']:g}"
+                          f"  {record['name']}")
+        tr.write_line(f"score {total:g}/{maximum:g}")
+
+
+class ForbidCheck(pytest.Item):
+    """The manifest's `forbid` list as a scored check; its findings also withhold every other
+    check's points (see makereport), so calling the library does not pass the exercise."""
+
+    def runtest(self) -> None:
+        session = self.config.stash[SESSION_KEY]
+        exercise = session.exercise_for(self)
+        if exercise.violations:
+            raise Feedback(_forbidden_message(exercise))
+        others = [v for k, v in exercise.not_implemented.items() if k != FORBID_CHECK]
+        if others and all(others):
+            raise _NotStarted()
+
+    def reportinfo(self):
+        return self.path, None, FORBID_CHECK
+
+
+@pytest.fixture
+def sub(request: pytest.FixtureRequest):
+    """The learner's module, freshly loaded for this check, with seeded global state."""
+    session = request.config.stash[SESSION_KEY]
+    return session.load(session.exercise_for(request.node))
+
+
+# --- small pieces -------------------------------------------------------------------------------
+
+def check_name(item: pytest.Item) -> str:
+    return item.name.removeprefix("test_")
+
+
+def _name_from_nodeid(nodeid: str) -> str:
+    return nodeid.rsplit("::", 1)[-1].removeprefix("test_")
+
+
+def points_of(item: pytest.Item) -> float:
+    mark = item.get_closest_marker("points")
+    return float(mark.args[0]) if mark and mark.args else 1.0
+
+
+def _skip_reason(item: pytest.Item) -> str | None:
+    mark = item.get_closest_marker("skip")
+    return mark.kwargs.get("reason", "skipped") if mark else None
+
+
+def missing_requirement(need: str, require_gpu: bool = False) -> str | None:
+    """Why a check needing `need` cannot run here, or None."""
+    if need == "cuda":
+        available = torch is not None and torch.cuda.is_available()
+        return None if available or require_gpu else "needs GPU"
+    import importlib.util
+    return None if importlib.util.find_spec(need) else f"needs {need}"
+
+
+def _group_by_module(items: list[pytest.Item]) -> list[list[pytest.Item]]:
+    groups: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        groups.setdefault(str(item.path), []).append(item)
+    return list(groups.values())
+
+
+def _scan(exercise: Exercise) -> list:
+    try:
+        source = exercise.path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    return forbid_mod.scan(source, exercise.forbid)
+
+
+def _forbidden_message(exercise: Exercise) -> str:
+    found = ", ".join(v.describe() for v in exercise.violations[:5])
+    return (f"this exercise must be written without {', '.join(sorted({v.pattern for v in exercise.violations}))}"
+            f", but {exercise.display} uses {found}. Write it from basic operations instead.")
+
+
+def _record(name: str, outcome: str, max_points: float, message: str = "", line: int | None = None,
+            not_implemented: bool = False, memory: bool = False) -> dict:
+    return {"type": "check", "name": name, "outcome": outcome, "max_points": max_points,
+            "points": max_points if outcome == "passed" else 0.0, "message": message, "line": line,
+            "not_implemented": not_implemented, "memory": memory, "duration_s": 0.0}
+
+
+def _raised_in_learner(exc: BaseException, path: Path) -> bool:
+    tb = exc.__traceback__
+    last = None
+    while tb is not None:
+        last = tb
+        tb = tb.tb_next
+    return last is not None and last.tb_frame.f_code.co_filename == str(path)
+
+
+def _is_out_of_memory(exc: BaseException | None) -> bool:
+    if isinstance(exc, MemoryError):
+        return True
+    text = str(exc) if isinstance(exc, RuntimeError) else ""
+    return "can't allocate memory" in text or "out of memory" in text.lower()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else ""
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+class _Captured:
+    """Swap sys.stdout/sys.stderr for a bounded buffer (head and tail kept, the middle dropped)."""
+
+    def __enter__(self) -> "_Captured":
+        self.saved = sys.stdout, sys.stderr
+        self.buffer = _BoundedText(OUTPUT_LIMIT)
+        sys.stdout = sys.stderr = self.buffer
+        return self
+
+    def __exit__(self, *exc) -> None:
+        sys.stdout, sys.stderr = self.saved
+
+    def text(self) -> str:
+        return self.buffer.getvalue()
+
+
+class _BoundedText(io.TextIOBase):
+    def __init__(self, limit: int):
+        self.limit, self.head, self.tail, self.dropped = limit, [], "", 0
+        self.head_size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        text = str(text)
+        written = len(text)
+        half = self.limit // 2
+        if self.head_size < half:
+            take = text[: half - self.head_size]
+            self.head.append(take)
+            self.head_size += len(take)
+            text = text[len(take):]
+        if text:
+            joined = self.tail + text
+            self.dropped += max(0, len(joined) - half)
+            self.tail = joined[-half:]
+        return written
+
+    def getvalue(self) -> str:
+        middle = f"\n[... {self.dropped} characters of output dropped ...]\n" if self.dropped else ""
+        return "".join(self.head) + middle + self.tail
