@@ -82,7 +82,7 @@ class Exercise:
     display: str  # how the learner's file is named in messages
     forbid: tuple[str, ...] = ()
     violations: list = field(default_factory=list)
-    not_implemented: dict = field(default_factory=dict)  # check name -> bool
+    outcomes: dict = field(default_factory=dict)  # check name -> outcome, or "not_implemented"
 
 
 class KataSession:
@@ -91,8 +91,10 @@ class KataSession:
     def __init__(self, *, root: Path | None = None, file: Path | None = None,
                  spec: ExerciseSpec | None = None, display: str | None = None,
                  emit: Callable[[dict], None] | None = None, only: set[str] | None = None,
-                 require_gpu: bool = False, memory_mib: int | None = None):
+                 require_gpu: bool = False, memory_mib: int | None = None,
+                 prior: dict[str, str] | None = None):
         self.root, self.file, self.spec, self.display = root, file, spec, display
+        self.prior = dict(prior or {})  # outcomes of checks an earlier child already ran
         self.emit, self.only = emit, only
         self.require_gpu, self.memory_mib = require_gpu, memory_mib
         self.cwd = os.getcwd()
@@ -122,7 +124,7 @@ class KataSession:
             spec = self.spec if self.spec and self.spec.id == exercise_id else self._lookup(exercise_id)
             self.exercises[exercise_id] = Exercise(
                 exercise_id, path, self.display or _relative(path),
-                forbid=spec.forbid if spec else ())
+                forbid=spec.forbid if spec else (), outcomes=dict(self.prior))
         return self.exercises[exercise_id]
 
     def _lookup(self, exercise_id: str) -> ExerciseSpec | None:
@@ -230,7 +232,7 @@ class KataSession:
             return
         record["duration_s"] = record.get("duration_s", 0.0) + call.duration
         self.records[item.nodeid] = record
-        exercise.not_implemented[name] = record.get("not_implemented", False)
+        exercise.outcomes[name] = "not_implemented" if record.get("not_implemented") else record["outcome"]
         if record["outcome"] in ("failed", "error") and call.when != "teardown":
             report.outcome = "failed"
             report.longrepr = record["message"]
@@ -289,16 +291,20 @@ class KataSession:
 
 class ForbidCheck(pytest.Item):
     """The manifest's `forbid` list as a scored check; its findings also withhold every other
-    check's points (see makereport), so calling the library does not pass the exercise."""
+    check's points (see makereport), so calling the library does not pass the exercise. It is
+    credited only alongside another passing check: unwritten or wrong code earns nothing."""
 
     def runtest(self) -> None:
         session = self.config.stash[SESSION_KEY]
         exercise = session.exercise_for(self)
+        session.load(exercise)  # a file that does not import fails here as everywhere
         if exercise.violations:
             raise Feedback(_forbidden_message(exercise))
-        others = [v for k, v in exercise.not_implemented.items() if k != FORBID_CHECK]
-        if others and all(others):
+        others = {k: v for k, v in exercise.outcomes.items() if k != FORBID_CHECK and v != "skipped"}
+        if others and all(v == "not_implemented" for v in others.values()):
             raise _NotStarted()
+        if "passed" not in others.values():
+            raise Feedback("Not credited yet: this check counts once another check of the exercise passes.")
 
     def reportinfo(self):
         return self.path, None, FORBID_CHECK

@@ -62,6 +62,7 @@ def grade(job: Job) -> ExerciseResult:
 class _State:
     order: list[str] = field(default_factory=list)
     max_points: dict[str, float] = field(default_factory=dict)
+    skips: dict[str, str] = field(default_factory=dict)  # check -> why it is skipped here
     checks: dict[str, CheckResult] = field(default_factory=dict)
     outputs: list[str] = field(default_factory=list)
     faults: list[tuple[str, str]] = field(default_factory=list)  # (status, message)
@@ -105,9 +106,8 @@ def _grade(job: Job) -> ExerciseResult:
             state.faults.append((status, message))
         left = [name for name in state.order if name not in state.checks]
         if not left or run.current is None:
-            for name in left:  # ended without starting them: nothing more to learn by retrying
-                state.checks[name] = CheckResult(name, "error", state.max_points.get(name, 1.0),
-                                                 "Not run: grading stopped before this check.")
+            # Ended without starting them: nothing more to learn by retrying.
+            _charge(state, left, "Not run: grading stopped before this check.")
             break
         remaining = left
     return _assemble(job, state)
@@ -117,8 +117,17 @@ def _charge_import(job: Job, state: _State, run: _ChildRun) -> None:
     """The file hung or crashed while being imported: every check is charged, once."""
     status, message = _describe_end(job, run, None)
     state.faults.append((status, message))
-    for name in state.order:
-        state.checks.setdefault(name, CheckResult(name, "error", state.max_points.get(name, 1.0), message))
+    _charge(state, [name for name in state.order if name not in state.checks], message)
+
+
+def _charge(state: _State, names: list[str], message: str) -> None:
+    """Record checks that never ran: skipped ones stay skipped, the rest are errors."""
+    for name in names:
+        points = state.max_points.get(name, 1.0)
+        if name in state.skips:
+            state.checks[name] = CheckResult(name, "skipped", points, state.skips[name])
+        else:
+            state.checks[name] = CheckResult(name, "error", points, message)
 
 
 def _describe_end(job: Job, run: _ChildRun, check: str | None) -> tuple[str, str]:
@@ -154,7 +163,8 @@ def _run_child(job: Job, only: list[str] | None, state: _State) -> _ChildRun:
     reader, writer = ctx.Pipe(duplex=False)
     fd, out_path = tempfile.mkstemp(prefix="kata-out-")
     os.close(fd)
-    process = ctx.Process(target=_child_main, args=(job, only, writer, out_path), daemon=True)
+    prior = {c.name: "not_implemented" if c.not_implemented else c.outcome for c in state.checks.values()}
+    process = ctx.Process(target=_child_main, args=(job, only, prior, writer, out_path), daemon=True)
     run = _ChildRun()
     try:
         process.start()
@@ -221,6 +231,8 @@ def _apply(record: object, run: _ChildRun, state: _State) -> bool:
             name = str(check["name"])
             state.order.append(name)
             state.max_points[name] = float(check.get("max_points", 1.0))
+            if check.get("skip"):
+                state.skips[name] = str(check["skip"])
     elif kind == "loading":
         run.loading = True
     elif kind in ("loaded", "load_error"):
@@ -246,7 +258,7 @@ def _apply(record: object, run: _ChildRun, state: _State) -> bool:
 
 # --- the child ----------------------------------------------------------------------------------
 
-def _child_main(job: Job, only: list[str] | None, writer, out_path: str) -> None:
+def _child_main(job: Job, only: list[str] | None, prior: dict[str, str], writer, out_path: str) -> None:
     code = 0
     try:
         _isolate(job, out_path)
@@ -255,7 +267,7 @@ def _child_main(job: Job, only: list[str] | None, writer, out_path: str) -> None
         from .plugin import KataSession
         session = KataSession(file=job.submission, spec=job.spec, display=job.display, emit=writer.send,
                               only=set(only) if only is not None else None,
-                              require_gpu=job.require_gpu, memory_mib=job.spec.memory)
+                              require_gpu=job.require_gpu, memory_mib=job.spec.memory, prior=prior)
         args = [str(job.check_module), "-p", "grader.plugin", "-s", "--assert=plain", "--import-mode=importlib",
                 "-p", "no:cacheprovider", "-p", "no:warnings", "-p", "no:terminal", "-p", "no:stepwise",
                 "--rootdir", str(job.check_module.parent), "-c", os.devnull]

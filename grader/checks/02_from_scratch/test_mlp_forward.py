@@ -102,7 +102,8 @@ def call_forward(sub, x, params):
             "for a vector or a batch of rows that is h @ W_i.T + b_i (not h @ W_i).") from None
 
 
-def check_forward(sub, x, params, name, expected_rows=None):
+def check_forward(sub, x, params, context):
+    name = "forward(x, params)"
     want = ref_forward(x, params)
     got = call_forward(sub, _copy(x), copy_params(params))
     if not isinstance(got, dict):
@@ -120,10 +121,16 @@ def check_forward(sub, x, params, name, expected_rows=None):
     if all(W.shape[0] == W.shape[1] for W, _ in params):
         wrongs["multiplied by W instead of W transposed (h @ W instead of h @ W.T)"] = \
             ref_forward(x, params, transpose=False)
+    last = f"a{len(params)}"
+    shifted = want[last] - want[last].max(axis=-1, keepdims=True)
     for key, value in want.items():
-        check_array(got[key], f'{name}["{key}"]', shape=value.shape, dtype="floating")
-        assert_close(got[key], value, f'{name}["{key}"]', rtol=RTOL, atol=ATOL,
-                     diagnose=[(m, w[key]) for m, w in wrongs.items()],
+        label = f'{name}["{key}"] ({context})'
+        diagnose = [(m, w[key]) for m, w in wrongs.items()]
+        if key == last:
+            diagnose.append(("your softmax changed its input in place (z -= z.max(...)), and that "
+                             f"input is the {key} you return", shifted))
+        check_array(got[key], label, shape=value.shape, dtype="floating")
+        assert_close(got[key], value, label, rtol=RTOL, atol=ATOL, diagnose=diagnose,
                      hint="a_i = W_i h_{i-1} + b_i (h @ W_i.T + b_i), h_i = sigmoid(a_i), "
                           "and softmax only at the last layer.")
     return got
@@ -132,7 +139,8 @@ def check_forward(sub, x, params, name, expected_rows=None):
 # --- sigmoid --------------------------------------------------------------------------------------
 
 @pytest.mark.points(1)
-@pytest.mark.parametrize("shape, seed", [((5,), 1), ((1, 4), 2), ((3, 4), 3)])
+@pytest.mark.parametrize("shape, seed", [((5,), 1), ((1, 4), 2), ((3, 4), 3)],
+                         ids=["vector", "batch-of-1", "batch-of-3"])
 def test_sigmoid(sub, shape, seed):
     """sigmoid(z) on seeded inputs of several shapes."""
     z = rng(seed).standard_normal(shape) * 3
@@ -162,7 +170,7 @@ SOFTMAX_SHAPES = [((4,), 11), ((1, 5), 12), ((6, 3), 13), ((2, 3, 4), 14)]
 
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize("shape, seed", SOFTMAX_SHAPES)
+@pytest.mark.parametrize("shape, seed", SOFTMAX_SHAPES, ids=["vector", "batch-of-1", "batch-of-6", "3-d"])
 def test_softmax(sub, shape, seed):
     """softmax(z) over the last axis, on seeded inputs of several shapes."""
     z = rng(seed).standard_normal(shape) * 2
@@ -209,7 +217,8 @@ def test_softmax_large_logits(sub, z):
 # --- binary cross-entropy -------------------------------------------------------------------------
 
 @pytest.mark.points(2)
-@pytest.mark.parametrize("shape, seed", [((5,), 21), ((1, 1), 22), ((4, 3), 23), ((8,), 24)])
+@pytest.mark.parametrize("shape, seed", [((5,), 21), ((1, 1), 22), ((4, 3), 23), ((8,), 24)],
+                         ids=["vector-of-5", "one-entry", "matrix-4x3", "vector-of-8"])
 def test_binary_cross_entropy(sub, shape, seed):
     """binary_cross_entropy(y_hat, y) on seeded probabilities and 0/1 targets."""
     g = rng(seed)
@@ -258,7 +267,7 @@ def test_forward_worked_example(sub):
         if key not in got:
             raise Feedback(f"forward(x, params) returned keys {sorted(got)}; missing '{key}'.")
         check_array(got[key], f'forward(x, params)["{key}"]', shape=shape, dtype="floating")
-    assert_close(got["a1"], [0.36, 0.37, 0.38], 'forward(x, params)["a1"]', rtol=1e-9, atol=1e-9,
+    assert_close(got["a1"], [0.36, 0.37, 0.38], 'forward(x, params)["a1"]', rtol=1e-6, atol=1e-6,
                  diagnose=[("forgot to add the bias b1", [0.35, 0.35, 0.35])],
                  hint="a1 = W1 x + b1 = 0.05 * (1.5 + 2.5 + 3) + b1.")
     assert_close(got["h1"], [0.589, 0.591, 0.594], 'forward(x, params)["h1"]', rtol=0, atol=1e-3,
@@ -269,7 +278,7 @@ def test_forward_worked_example(sub):
     assert_close(got["h3"], [0.4975, 0.5025], 'forward(x, params)["h3"]', rtol=0, atol=1e-4,
                  diagnose=[("sigmoid at the output layer instead of softmax", sig_out)],
                  hint="the last layer is softmax(a3); a3's two entries differ by 0.01.")
-    check_forward(sub, x, params, "forward(x, params) on the worked example")
+    check_forward(sub, x, params, "the worked example")
 
 
 FORWARD_CASES = [
@@ -284,15 +293,15 @@ FORWARD_CASES = [
 
 @pytest.mark.points(4)
 @pytest.mark.parametrize("n, sizes, seed, scale", FORWARD_CASES,
-                         ids=["vector", "batch1", "square", "deep", "large-logits"])
+                         ids=["vector", "batch-of-1", "square-layers", "three-layers", "large-logits"])
 def test_forward(sub, n, sizes, seed, scale):
     """forward(x, params) on seeded networks: every a_i and h_i, for a vector and for batches."""
     params = make_params(sizes, seed, scale)
     shape = (sizes[0],) if n is None else (n, sizes[0])
     x = rng(seed + 100).standard_normal(shape)
     x_before, params_before = _copy(x), copy_params(params)
-    what = "one vector x" if n is None else f"a batch x of shape {shape}"
-    check_forward(sub, x, params, f"forward(x, params) for {what}")
+    what = f"x: one vector of shape {shape}" if n is None else f"x: a batch of shape {shape}"
+    check_forward(sub, x, params, what)
     assert_unchanged(x_before, x, "x", mistake="an in-place operation on the input")
     for (W0, b0), (W, b) in zip(params_before, params):
         assert_unchanged(W0, W, "A weight matrix", mistake="an in-place operation on the parameters")

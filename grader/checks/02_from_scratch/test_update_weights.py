@@ -220,18 +220,38 @@ def test_eps_is_used(sub):
     check_step(x, y, weights, new, 0.5, name)
 
 
+def read_only(arrays):
+    out = []
+    for a in arrays:
+        a = a.copy()
+        a.flags.writeable = False
+        out.append(a)
+    return out
+
+
+IN_PLACE = ("nudging or updating the caller's arrays in place; copy an array (w.copy()) before "
+            "nudging it, and write the new values into new arrays")
+
+
 @pytest.mark.points(2)
 def test_caller_arrays_unchanged(sub):
-    """update_weights leaves the caller's arrays unchanged (float32 and float64)."""
-    mistake = ("nudging or updating the caller's arrays in place; copy an array (w.copy()) before "
-               "nudging it, and write the new values into new arrays")
+    """update_weights never writes into the caller's arrays, not even to nudge and restore them."""
     for x, y, weights in [(WORKED_X, WORKED_Y, WORKED_W), make_problem(3, 4, 2, 5, seed=41)]:
+        # Read-only arguments: any write into them, even one undone later, raises here.
+        x2, y2 = read_only([x, y])
+        try:
+            sub.update_weights(x2, y2, read_only(weights), 0.5)
+        except ValueError as exc:
+            if "read-only" not in str(exc):
+                raise
+            raise Feedback("update_weights wrote into an array it was given (the checks pass "
+                           f"read-only arrays, and numpy said: {exc}). Likely mistake: {IN_PLACE}.")
         x2, y2, w2 = copies(x, y, weights)
         sub.update_weights(x2, y2, w2, 0.5)
         for label, before, after in zip(LABELS, weights, w2):
-            assert_unchanged(before, after, f"The caller's {label} ({before.dtype})", mistake=mistake)
-        assert_unchanged(x, x2, "inputs", mistake=mistake)
-        assert_unchanged(y, y2, "outputs", mistake=mistake)
+            assert_unchanged(before, after, f"The caller's {label} ({before.dtype})", mistake=IN_PLACE)
+        assert_unchanged(x, x2, "inputs", mistake=IN_PLACE)
+        assert_unchanged(y, y2, "outputs", mistake=IN_PLACE)
 
 
 # --- train ---------------------------------------------------------------------------------------
@@ -253,10 +273,14 @@ def check_train(result, x, y, weights, lr, epochs, name, *, path_tol):
         raise Feedback(f"{name}: every epoch's loss is {losses[0]:.6g}. Likely mistake: the new "
                        "weights are not fed back; each epoch must start from the weights the "
                        "previous update returned (weights, loss = update_weights(...)).")
-    after = want_losses[1:] + [loss_at(x, y, want_w)]
+    diagnose = [("recorded each epoch's loss after its update; record the loss "
+                 "update_weights returns, measured before the update",
+                 want_losses[1:] + [loss_at(x, y, want_w)])]
+    if lr != 0.01:
+        diagnose.append(("train ignored its lr argument and stepped with 0.01; pass lr on to "
+                         "update_weights", exact_path(x, y, weights, 0.01, epochs)[1]))
     assert_close(losses, want_losses, f"{name}: the losses", rtol=1e-3, atol=path_tol,
-                 diagnose=[("recorded each epoch's loss after its update; record the loss "
-                            "update_weights returns, measured before the update", after)],
+                 diagnose=diagnose,
                  hint="each epoch: weights, loss = update_weights(inputs, outputs, weights, lr); "
                       "append loss.")
     if not isinstance(final, (list, tuple)) or len(final) != 4:

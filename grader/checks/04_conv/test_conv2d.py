@@ -92,9 +92,12 @@ def _check_output(out, config, name):
                 candidates.append(((ho + dh, wo + dw),
                                    "output size off by one: H_out = (H + 2*padding - kH) // stride + 1 "
                                    "(and the same for W_out); count the positions of the filter again"))
+            matching = []
             for shape, mistake in candidates:
-                if hw == shape:
-                    raise Feedback(f"{msg}\nLikely mistake: {mistake}.")
+                if hw == shape and mistake not in matching:
+                    matching.append(mistake)
+            if matching:
+                raise Feedback(f"{msg}\nLikely mistake: " + ";\nor: ".join(matching) + ".")
         if len(got) == 4 and got[1] == c_in and c_in != c_out:
             msg += "\nLikely mistake: one output channel per input channel; each output channel o " \
                    "sums over all input channels with its own filter weight[o]."
@@ -235,9 +238,13 @@ def test_fast_enough(sub):
     # A small probe first, so that a pixel-by-pixel loop fails in a fraction of a second instead
     # of running for minutes on the full batch (the full batch is 288 times more work).
     px, pw, _ = _inputs((1, 3, 12, 12, 4, 3, 3, 1, 0, False), seed=700)
-    start = _perf_counter()
-    out = sub.conv2d(px, pw)
-    elapsed = _perf_counter() - start
+    elapsed = float("inf")
+    for _ in range(2):   # a second try only if the first was slow (a busy machine)
+        start = _perf_counter()
+        out = sub.conv2d(px, pw)
+        elapsed = min(elapsed, _perf_counter() - start)
+        if elapsed < 0.25:
+            break
     _check_output(out, (1, 3, 12, 12, 4, 3, 3, 1, 0, False), "conv2d(x, weight) on 1 x 3 x 12 x 12")
     if elapsed > 0.25:
         raise Feedback(slow.format(what="a single 1 x 3 x 12 x 12 image with 4 filters of 3 x 3",

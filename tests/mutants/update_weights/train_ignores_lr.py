@@ -1,6 +1,6 @@
 """Wrong on purpose: train always steps with lr = 0.01, whatever lr it is given.
 
-expect: the losses
+expect: ignored its lr argument
 """
 from __future__ import annotations
 

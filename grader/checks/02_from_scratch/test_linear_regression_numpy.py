@@ -1,0 +1,136 @@
+"""Hidden checks for linear_regression_numpy: forward, mse, gradients, step, train."""
+import numpy as np
+import pytest
+
+from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, check_float, rng
+
+SIZES = [1, 5, 17]
+WORKED_X = np.array([1, 2, 3, 4, 5], dtype=np.float32)
+WORKED_Y = np.array([6, 11, 16, 21, 26], dtype=np.float32)
+
+
+def _data(n: int, seed: int):
+    g = rng(seed)
+    x = g.standard_normal(n).astype(np.float32)
+    prediction = g.standard_normal(n).astype(np.float32)
+    actual = g.standard_normal(n).astype(np.float32)
+    return x, prediction, actual
+
+
+def _float64(*arrays):
+    return [a.astype(np.float64) for a in arrays]
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_forward(sub, n):
+    """forward(x, w, b) is w * x + b"""
+    x, _, _ = _data(n, 10 + n)
+    kept = x.copy()
+    got = sub.forward(x, 1.5, -0.25)
+    check_array(got, f"forward(x of shape ({n},), 1.5, -0.25)", shape=(n,), dtype="floating")
+    assert_unchanged(kept, x, "x", mistake="updating x in place (x *= w) instead of computing a new array")
+    assert_close(got, 1.5 * kept.astype(np.float64) - 0.25, "forward(x, 1.5, -0.25)", rtol=1e-5,
+                 diagnose=[("w and b swapped (b * x + w)", -0.25 * kept + 1.5)])
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_mse(sub, n):
+    """mse(prediction, actual) is the mean of the squared differences"""
+    _, p, a = _data(n, 20 + n)
+    p64, a64 = _float64(p, a)
+    got = check_float(sub.mse(p, a), "mse(prediction, actual)")
+    assert_close(got, np.mean((p64 - a64) ** 2), f"mse on {n} samples", rtol=1e-5,
+                 diagnose=[("summed over the samples instead of averaged", np.sum((p64 - a64) ** 2)),
+                           ("the errors are not squared", np.mean(p64 - a64)),
+                           ("absolute errors instead of squared ones", np.mean(np.abs(p64 - a64))),
+                           ("the square root was taken (that is RMSE)", np.sqrt(np.mean((p64 - a64) ** 2)))])
+
+
+def test_mse_worked_example(sub):
+    """mse([1, 2], [3, 5]) is 6.5"""
+    got = check_float(sub.mse(np.array([1.0, 2.0]), np.array([3.0, 5.0])), "mse([1, 2], [3, 5])")
+    assert_close(got, 6.5, "mse([1, 2], [3, 5])", rtol=1e-6,
+                 diagnose=[("summed over the samples instead of averaged", 13.0)])
+
+
+@pytest.mark.points(2)
+@pytest.mark.parametrize("n", SIZES)
+def test_gradients(sub, n):
+    """gradients(x, prediction, actual) are the averaged dL/dw and dL/db"""
+    x, p, a = _data(n, 30 + n)
+    x64, p64, a64 = _float64(x, p, a)
+    result = sub.gradients(x, p, a)
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise Feedback(f"gradients should return a tuple (dw, db), got {type(result).__name__}"
+                       f"{' of length ' + str(len(result)) if hasattr(result, '__len__') else ''}.")
+    dw = check_float(result[0], "dw")
+    db = check_float(result[1], "db")
+    error = p64 - a64
+    want_dw, want_db = np.mean(2 * x64 * error), np.mean(2 * error)
+    # With one sample the sum and the mean agree, so that case cannot tell them apart.
+    common = [("a factor of 2 is missing (the derivative of the square)", want_dw / 2),
+              ("sign error: (actual - prediction) instead of (prediction - actual)", -want_dw)]
+    summed = [("dL/dw summed over the samples instead of averaged", np.sum(2 * x64 * error))] if n > 1 else []
+    assert_close(dw, want_dw, f"dw on {n} samples", rtol=1e-4, atol=1e-6, diagnose=summed + common,
+                 hint="dL/dw = mean(2 * x * (prediction - actual))")
+    assert_close(db, want_db, f"db on {n} samples", rtol=1e-4, atol=1e-6,
+                 diagnose=([("dL/db summed over the samples instead of averaged", np.sum(2 * error))] if n > 1 else [])
+                 + [("a factor of 2 is missing (the derivative of the square)", want_db / 2),
+                    ("sign error: (actual - prediction) instead of (prediction - actual)", -want_db)],
+                 hint="dL/db = mean(2 * (prediction - actual))")
+
+
+def test_gradients_worked_example(sub):
+    """gradients([1, 2], [1, 2], [3, 5]) is (-8, -5)"""
+    dw, db = sub.gradients(np.array([1.0, 2.0]), np.array([1.0, 2.0]), np.array([3.0, 5.0]))
+    assert_close([check_float(dw, "dw"), check_float(db, "db")], [-8.0, -5.0], "(dw, db)", rtol=1e-6,
+                 diagnose=[("dL/dw summed over the samples instead of averaged", [-16.0, -10.0]),
+                           ("a factor of 2 is missing (the derivative of the square)", [-4.0, -2.5])])
+
+
+@pytest.mark.parametrize("w, b, lr, dw, db", [(1.0, 0.0, 0.1, -8.0, -5.0), (-2.0, 3.0, 0.01, 4.5, -1.5)])
+def test_step(sub, w, b, lr, dw, db):
+    """step moves w and b against their gradients"""
+    result = sub.step(w, b, lr, dw, db)
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise Feedback(f"step should return a tuple (w, b), got {type(result).__name__}.")
+    got = [check_float(result[0], "w"), check_float(result[1], "b")]
+    assert_close(got, [w - lr * dw, b - lr * db], f"step(w={w}, b={b}, lr={lr}, dw={dw}, db={db})", rtol=1e-6,
+                 diagnose=[("sign error in the update: w + lr * dw moves up the slope", [w + lr * dw, b + lr * db]),
+                           ("the learning rate is not applied", [w - dw, b - db])])
+
+
+@pytest.mark.points(3)
+def test_train_finds_the_line(sub):
+    """train on the worked data finds w ≈ 5, b ≈ 1"""
+    x, y = WORKED_X.copy(), WORKED_Y.copy()
+    result = sub.train(x, y)
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise Feedback(f"train should return a tuple (w, b), got {type(result).__name__}.")
+    w, b = check_float(result[0], "w"), check_float(result[1], "b")
+    assert_unchanged(WORKED_X, x, "x", mistake="train modified the caller's data")
+    assert_close([w, b], [5.0, 1.0], "train(x, y) -> (w, b)", rtol=0, atol=0.05,
+                 hint="check the sign of the update and that every epoch uses fresh predictions")
+
+
+@pytest.mark.points(2)
+def test_train_follows_gradient_descent(sub):
+    """train from a given start for a few epochs follows plain gradient descent"""
+    x, y = WORKED_X.astype(np.float64), WORKED_Y.astype(np.float64)
+    w, b = 2.0, -1.0
+    for _ in range(7):  # the oracle: seven plain steps
+        error = w * x + b - y
+        w, b = w - 0.01 * np.mean(2 * x * error), b - 0.01 * np.mean(2 * error)
+    result = sub.train(x.copy(), y.copy(), w=2.0, b=-1.0, lr=0.01, epochs=7)
+    got = [check_float(result[0], "w"), check_float(result[1], "b")]
+    assert_close(got, [w, b], "train(x, y, w=2, b=-1, lr=0.01, epochs=7)", rtol=1e-4,
+                 diagnose=[("train ignores the starting w and b it is given",
+                            _descent(x, y, 0.0, 0.0, 0.01, 7))],
+                 hint="start from the given w and b and take exactly `epochs` steps")
+
+
+def _descent(x, y, w, b, lr, epochs):
+    for _ in range(epochs):
+        error = w * x + b - y
+        w, b = w - lr * np.mean(2 * x * error), b - lr * np.mean(2 * error)
+    return [w, b]

@@ -1,0 +1,15 @@
+"""Changes the working directory while being imported; otherwise correct."""
+import os
+os.chdir("/")
+
+
+def add(a: float, b: float) -> float:
+    return a + b
+
+
+def mul(a: float, b: float) -> float:
+    return a * b
+
+
+def scale(xs: list[float], k: float) -> list[float]:
+    return [k * x for x in xs]

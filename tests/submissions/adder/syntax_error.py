@@ -1,0 +1,5 @@
+"""Forgets a colon."""
+
+
+def add(a, b)
+    return a + b
