@@ -186,3 +186,15 @@ def dev_check(only, jobs) -> None:
     bad = [f for f in findings if not f.ok]
     click.echo(f"\n{len(findings) - len(bad)}/{len(findings)} course checks hold.")
     sys.exit(1 if bad else 0)
+
+
+@cli.command("watch")
+@workspace_option
+@friendly
+def watch_cmd(workspace: Path | None) -> None:
+    """Re-check the next pending exercise on every save; move on when it passes (keys: h l n c q)."""
+    from . import watch as watching
+    try:
+        watching.watch(workspace=api.open_workspace(workspace=workspace))
+    except KeyboardInterrupt:
+        click.echo("\nStopped watching.")

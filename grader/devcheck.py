@@ -29,7 +29,7 @@ class Finding:
 def run(course: Course, *, only: list[str] | None = None, jobs: int = 1) -> list[Finding]:
     from .api import grade_files
     specs = [course.manifest.get(i) for i in only] if only else list(course.manifest)
-    findings = [] if only else _stray_files(course)
+    findings = [] if only else stray_files(course)
     gradings: list[tuple[ExerciseSpec, str, Path]] = []  # (exercise, subject, file to grade)
     for spec in specs:
         problems = _missing_files(course, spec)
@@ -109,7 +109,7 @@ def _missing_files(course: Course, spec: ExerciseSpec) -> list[str]:
     return problems
 
 
-def _stray_files(course: Course) -> list[Finding]:
+def stray_files(course: Course) -> list[Finding]:
     """Files that no manifest entry accounts for."""
     known = {spec.relpath for spec in course.manifest}
     checks = {spec.check_relpath for spec in course.manifest}

@@ -300,7 +300,7 @@ def check_cross_entropy(sub, logits, targets, label, large=False):
                                     "before np.exp")
     onehot = _zeros(logits.shape)
     onehot[_arange(n), targets] = 1.0
-    grad_wrongs = [("the gradient is not averaged over the batch: divide softmax(z) - onehot by N",
+    grad_wrongs = [("the gradient is summed over the batch instead of averaged: divide softmax(z) - onehot by N",
                     grad_want * n)] if n > 1 else []
     grad_wrongs += [("the sign is flipped: the gradient is softmax(z) - onehot, not onehot - softmax(z)",
                      -grad_want),

@@ -14,7 +14,7 @@ def conv2d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = No
     """The forward pass (given): (N, C_in, H, W) x (C_out, C_in, kH, kW) -> (N, C_out, H_out, W_out)."""
     x_padded = F.pad(x, (padding, padding, padding, padding))
     kh, kw = weight.shape[-2:]
-    patches = x_padded.unfold(2, kh, 1).unfold(3, kw, 1)[:, :, :h_out, :w_out]   # (N, C_in, H_out, W_out, kH, kW)
+    patches = x_padded.unfold(2, kh, stride).unfold(3, kw, stride)   # (N, C_in, H_out, W_out, kH, kW)
     out = torch.einsum("nchwuv,ocuv->nohw", patches, weight)
     if bias is not None:
         out = out + bias.view(1, -1, 1, 1)
@@ -45,7 +45,7 @@ def conv2d_backward(x: torch.Tensor, weight: torch.Tensor, grad_out: torch.Tenso
 
     # Each weight entry met one entry of every patch: correlate the patches with grad_out,
     # summing over the batch and the positions.
-    patches = x_padded.unfold(2, kh, stride).unfold(3, kw, stride)   # (N, C_in, H_out, W_out, kH, kW)
+    patches = x_padded.unfold(2, kh, 1).unfold(3, kw, 1)[:, :, :h_out, :w_out]
     grad_w = torch.einsum("nohw,nchwuv->ocuv", grad_out, patches)
 
     # Each output position sends grad_out * filter back onto the patch it came from; patches

@@ -1,6 +1,6 @@
 """Wrong on purpose: SoftmaxCrossEntropy sums the loss and its gradient over the batch instead of averaging.
 
-expect: not averaged over the batch
+expect: summed over the batch instead of averaged
 """
 from __future__ import annotations
 

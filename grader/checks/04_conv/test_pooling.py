@@ -1,0 +1,224 @@
+"""Hidden checks for exercises/04_conv/pooling.py: max_pool2d equals F.max_pool2d, min_pool2d
+equals -F.max_pool2d(-x), and gradients reach the chosen element of each window."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, randn
+
+# Oracles and library functions, bound at import, before the submission is loaded: the
+# submission may reassign module attributes (F.max_pool2d = ..., torch.autograd.grad = ...).
+from torch.nn.functional import avg_pool2d as _ref_avg_pool2d
+from torch.nn.functional import max_pool2d as _ref_max_pool2d
+from torch.autograd import grad as _autograd_grad
+
+_clone = torch.Tensor.clone
+_neg = torch.neg
+_requires_grad_ = torch.Tensor.requires_grad_
+_tensor = torch.tensor
+_float32 = torch.float32
+_float64 = torch.float64
+
+RTOL, ATOL = 1e-6, 1e-7   # pooling picks values, it does not compute new ones
+
+# (N, C, H, W, kernel_size, stride): the default stride (None), overlapping and non-overlapping
+# windows, non-square inputs, odd sizes with rows and columns left over (floor mode), a batch of 1.
+CONFIGS = [
+    (1, 1, 4, 4, 2, None),
+    (2, 3, 7, 9, 2, None),
+    (2, 2, 8, 6, 3, None),
+    (1, 3, 9, 11, 3, 2),
+    (2, 2, 10, 7, 2, 1),
+    (3, 1, 6, 6, 3, 1),
+    (2, 4, 5, 9, 1, None),
+    (1, 2, 13, 8, 4, 3),
+    (2, 3, 11, 10, 3, 3),
+]
+
+
+def _ids(config):
+    n, c, h, w, k, s = config
+    return f"x{n}x{c}x{h}x{w}-k{k}-s{'default' if s is None else s}"
+
+
+def _out(size, k, s):
+    return (size - k) // s + 1
+
+
+def _call_name(fn, config):
+    k, s = config[4], config[5]
+    return f"{fn}(x, {k})" if s is None else f"{fn}(x, {k}, stride={s})"
+
+
+def _call(sub, fn, x, config):
+    k, s = config[4], config[5]
+    f = getattr(sub, fn)
+    return f(x, k) if s is None else f(x, k, s)
+
+
+def _check_output(out, config, name):
+    """Type, then the shape with the mistakes that give a wrong shape named, then dtype."""
+    n, c, h, w, k, s = config
+    stride = k if s is None else s
+    check_array(out, name, kind="tensor")
+    want = (n, c, _out(h, k, stride), _out(w, k, stride))
+    got = tuple(out.shape)
+    if got == want:
+        check_array(out, name, dtype="floating", kind="tensor")
+        return
+    msg = f"{name} has shape {got}, expected {want} for x of shape {(n, c, h, w)}."
+    if len(got) == 4 and got[:2] == want[:2]:
+        hw = got[2:]
+        matching = []
+        if s is None and stride != 1 and hw == (_out(h, k, 1), _out(w, k, 1)):
+            matching.append("the stride defaults to kernel_size, not 1: with stride=None the "
+                            "windows tile the image without overlapping")
+        if s is not None and s != k and hw == (_out(h, k, k), _out(w, k, k)):
+            matching.append(f"the stride argument was ignored (the windows moved by kernel_size={k} "
+                            f"instead of stride={s})")
+        ceil = (-(-(h - k) // stride) + 1, -(-(w - k) // stride) + 1)
+        if hw == ceil:
+            matching.append("the partial windows at the bottom/right edge were kept (ceil mode); "
+                            "F.max_pool2d uses floor mode: rows and columns that do not fill a whole "
+                            "window are dropped, H_out = (H - kernel_size) // stride + 1")
+        if hw == (want[3], want[2]) and want[2] != want[3]:
+            matching.append("H and W were swapped")
+        if matching:
+            raise Feedback(f"{msg}\nLikely mistake: " + ";\nor: ".join(matching) + ".")
+    raise Feedback(msg)
+
+
+def _inputs(config, seed, dtype=_float32):
+    n, c, h, w, _, _ = config
+    return randn(n, c, h, w, seed=seed, dtype=dtype)
+
+
+def _max_diagnoses(x, k, stride):
+    return [("each window was averaged instead of taking its maximum (that is average pooling)",
+             _ref_avg_pool2d(x, k, stride)),
+            ("max_pool2d returned the minimum of each window", _neg(_ref_max_pool2d(_neg(x), k, stride))),
+            ("max_pool2d returned the maximum of -x, which is minus the minimum",
+             _ref_max_pool2d(_neg(x), k, stride))]
+
+
+def _min_diagnoses(x, k, stride):
+    return [("min pooling computed as max_pool2d(-x) without negating the result back: "
+             "min(x) = -max(-x)", _ref_max_pool2d(_neg(x), k, stride)),
+            ("min_pool2d returned the maximum of each window", _ref_max_pool2d(x, k, stride)),
+            ("each window was averaged instead of taking its minimum (that is average pooling)",
+             _ref_avg_pool2d(x, k, stride))]
+
+
+@pytest.mark.points(1)
+def test_worked_example(sub):
+    """The worked example from the docstring: a 3 x 4 input, kernel_size 2, the last row dropped."""
+    x = _tensor([[[[1.0, 5.0, 2.0, 0.0], [3.0, 6.0, 4.0, 1.0], [9.0, 9.0, 9.0, 9.0]]]])
+    config = (1, 1, 3, 4, 2, None)
+    out = sub.max_pool2d(_clone(x), 2)
+    _check_output(out, config, "max_pool2d(x, 2)")
+    assert_close(out, _tensor([[[[6.0, 4.0]]]]), "max_pool2d(x, 2)", rtol=RTOL, atol=ATOL,
+                 diagnose=[("each window was averaged instead of taking its maximum",
+                            _tensor([[[[3.75, 1.75]]]]))],
+                 hint="the first window is [[1, 5], [3, 6]], whose maximum is 6.")
+    out = sub.min_pool2d(_clone(x), 2)
+    _check_output(out, config, "min_pool2d(x, 2)")
+    assert_close(out, _tensor([[[[1.0, 0.0]]]]), "min_pool2d(x, 2)", rtol=RTOL, atol=ATOL,
+                 diagnose=[("min pooling computed as max_pool2d(-x) without negating the result "
+                            "back: min(x) = -max(-x)", _tensor([[[[-1.0, 0.0]]]])),
+                           ("min_pool2d returned the maximum of each window", _tensor([[[[6.0, 4.0]]]]))],
+                 hint="the first window is [[1, 5], [3, 6]], whose minimum is 1.")
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("config", CONFIGS, ids=_ids)
+def test_max_pool_matches_reference(sub, config):
+    """max_pool2d equals F.max_pool2d on seeded random inputs."""
+    k, s = config[4], config[5]
+    x = _inputs(config, seed=40 + CONFIGS.index(config))
+    x_in = _clone(x)
+    name = _call_name("max_pool2d", config)
+    out = _call(sub, "max_pool2d", x_in, config)
+    _check_output(out, config, name)
+    assert_close(out, _ref_max_pool2d(x, k, s), name, rtol=RTOL, atol=ATOL,
+                 diagnose=_max_diagnoses(x, k, k if s is None else s),
+                 hint="out[n, c, i, j] is the maximum of x[n, c, i*stride + u, j*stride + v] over "
+                      "u, v < kernel_size.")
+    assert_unchanged(x, x_in, "x", mistake="an in-place operation on the input; work on new tensors")
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("config", CONFIGS, ids=_ids)
+def test_min_pool_matches_reference(sub, config):
+    """min_pool2d equals -F.max_pool2d(-x) on seeded random inputs."""
+    k, s = config[4], config[5]
+    x = _inputs(config, seed=80 + CONFIGS.index(config))
+    x_in = _clone(x)
+    name = _call_name("min_pool2d", config)
+    out = _call(sub, "min_pool2d", x_in, config)
+    _check_output(out, config, name)
+    assert_close(out, _neg(_ref_max_pool2d(_neg(x), k, s)), name, rtol=RTOL, atol=ATOL,
+                 diagnose=_min_diagnoses(x, k, k if s is None else s),
+                 hint="out[n, c, i, j] is the minimum of x[n, c, i*stride + u, j*stride + v] over "
+                      "u, v < kernel_size.")
+    assert_unchanged(x, x_in, "x", mistake="an in-place operation on the input; work on new tensors")
+
+
+@pytest.mark.points(1)
+def test_keyword_arguments(sub):
+    """max_pool2d and min_pool2d called with keyword arguments, stride=None spelled out."""
+    config = (2, 2, 9, 7, 3, None)
+    x = _inputs(config, seed=120)
+    for fn, want, diagnoses in (
+            ("max_pool2d", _ref_max_pool2d(x, 3), _max_diagnoses(x, 3, 3)),
+            ("min_pool2d", _neg(_ref_max_pool2d(_neg(x), 3)), _min_diagnoses(x, 3, 3))):
+        name = f"{fn}(x=x, kernel_size=3, stride=None)"
+        out = getattr(sub, fn)(x=_clone(x), kernel_size=3, stride=None)
+        _check_output(out, config, name)
+        assert_close(out, want, name, rtol=RTOL, atol=ATOL, diagnose=diagnoses)
+    config = (1, 3, 8, 10, 2, 3)
+    x = _inputs(config, seed=121)
+    name = "max_pool2d(x=x, kernel_size=2, stride=3)"
+    out = sub.max_pool2d(x=_clone(x), kernel_size=2, stride=3)
+    _check_output(out, config, name)
+    assert_close(out, _ref_max_pool2d(x, 2, 3), name, rtol=RTOL, atol=ATOL, diagnose=_max_diagnoses(x, 2, 3))
+
+
+GRAD_CONFIGS = [CONFIGS[0], CONFIGS[1], CONFIGS[3], CONFIGS[4], CONFIGS[7]]
+
+
+@pytest.mark.points(1)
+@pytest.mark.parametrize("fn", ["max_pool2d", "min_pool2d"])
+@pytest.mark.parametrize("config", GRAD_CONFIGS, ids=_ids)
+def test_gradient_reaches_chosen_element(sub, config, fn):
+    """Autograd flows through the pooling: each window's gradient goes to its chosen element."""
+    k, s = config[4], config[5]
+    seed = 200 + 3 * GRAD_CONFIGS.index(config)
+    x = _inputs(config, seed=seed, dtype=_float64)   # distinct values: every window has one winner
+    leaf = _requires_grad_(_clone(x))
+    name = _call_name(fn, config)
+    out = _call(sub, fn, leaf, config)
+    _check_output(out, config, name)
+    if not out.requires_grad or out.grad_fn is None:
+        raise Feedback(f"{name} does not record history (its result has requires_grad=False), so no "
+                       "gradient can flow back to x. Build the result from tensor operations on x: "
+                       "no .detach(), .numpy(), .item(), .data, torch.tensor(...) copies or "
+                       "torch.no_grad().")
+    upstream = randn(*out.shape, seed=seed + 1, dtype=_float64)
+    (got,) = _autograd_grad((out * upstream).sum(), (leaf,), allow_unused=True)
+    if got is None:
+        raise Feedback(f"No gradient reaches x through {name}: was x detached or copied?")
+
+    ref_leaf = _requires_grad_(_clone(x))
+    sign = 1.0 if fn == "max_pool2d" else -1.0
+    stride = k if s is None else s
+    ref_out = sign * _ref_max_pool2d(sign * ref_leaf, k, s)
+    (want,) = _autograd_grad((ref_out * upstream).sum(), (ref_leaf,))
+    avg_leaf = _requires_grad_(_clone(x))
+    (avg_grad,) = _autograd_grad((_ref_avg_pool2d(avg_leaf, k, stride) * upstream).sum(), (avg_leaf,))
+    assert_close(got, want, f"the gradient of sum({name} * g) w.r.t. x", rtol=1e-6, atol=1e-9,
+                 diagnose=[("the gradient was spread evenly over each window (average pooling); it "
+                            "should go entirely to the element the window chose", avg_grad)],
+                 hint="each window's gradient should go to the one element it picked; the other "
+                      "elements get 0 (and an element picked by several overlapping windows gets "
+                      "the sum).")
