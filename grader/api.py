@@ -6,9 +6,7 @@ import nothing heavy; grading imports the runner (numpy, torch, pytest) only whe
 from __future__ import annotations
 
 import ast
-import platform
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,21 +125,28 @@ def grade(*, workspace: ws.Workspace, ids: list[str] | None = None, jobs: int = 
 
 
 def grade_files(specs: list[ExerciseSpec], files: dict[str, Path], *, course: Course, jobs: int = 1,
-                require_gpu: bool = False, display: dict[str, str] | None = None) -> list[ExerciseResult]:
-    """Grade one file per exercise, `jobs` at a time, in manifest order. Never raises."""
+                require_gpu: bool = False, display: dict[str, str] | None = None,
+                threads: int | None = None) -> list[ExerciseResult]:
+    """Grade one file per exercise, `jobs` at a time, in manifest order. Never raises.
+
+    `threads`: the math threads each child may use (default: the CPUs shared among the jobs).
+    """
     from . import runner
     runner.warm_up()
-    threads = max(1, _cpu_count() // max(1, jobs))
+    threads = threads or max(1, _cpu_count() // max(1, jobs))
     work = [runner.Job(spec, course.check_module(spec), Path(files[spec.id]).resolve(),
                        (display or {}).get(spec.id, str(files[spec.id])), require_gpu, threads)
             for spec in specs]
     if jobs <= 1 or len(work) <= 1:
         return [runner.grade(job) for job in work]
+    from concurrent.futures import ThreadPoolExecutor  # here, not at the top: `kata next` stays light
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         return list(pool.map(runner.grade, work))
 
 
 def environment() -> dict:
+    import platform
+
     import numpy
     info = {"python": platform.python_version(), "numpy": numpy.__version__, "torch": None,
             "device": "cpu", "gpu": None}

@@ -14,7 +14,7 @@ import click
 from . import __version__, api
 from .course import CourseError
 from .manifest import ManifestError
-from .render import terminal as term
+from .render import FORMATS, terminal as term
 from .results import ResultsError
 from .workspace import WorkspaceError
 
@@ -115,7 +115,7 @@ def hint(exercise_id: str | None, workspace: Path | None) -> None:
 @click.option("--solutions", is_flag=True, help="Grade the reference solutions (results are not saved).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
               help="Exercises graded side by side.")
-@click.option("--format", "fmt", type=click.Choice(["json"]), default=None, help="Also write this format.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Also write this format.")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Where to write --format (default: stdout).")
 @click.option("--min-score", type=click.FloatRange(0, 100), default=None,
               help="Exit 1 when the total is below this percentage (for CI).")
@@ -129,11 +129,14 @@ def grade(ids, workspace, solutions, jobs, fmt, out, min_score, require_gpu) -> 
         from .render import render
         text = render(report, fmt)
         if out:
-            out.write_text(text, encoding="utf-8")
+            _write_out(out, text)
         else:
             click.echo(text, nl=False)
     if not fmt or out:
         click.echo(term.report_summary(report), err=bool(fmt and not out))
+    from .render import github
+    if github.in_actions():  # job summary, annotations at the failing lines, step output `result`
+        github.publish(report, root=space.root, echo=lambda line: click.echo(line, err=bool(fmt and not out)))
     if min_score is not None and 100 * report.fraction < min_score:
         click.echo(f"kata: score {100 * report.fraction:.1f} % is below --min-score {min_score:g} %", err=True)
         sys.exit(1)
@@ -198,3 +201,90 @@ def watch_cmd(workspace: Path | None) -> None:
         watching.watch(workspace=api.open_workspace(workspace=workspace))
     except KeyboardInterrupt:
         click.echo("\nStopped watching.")
+
+
+def _write_out(out: Path, text: str) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+
+
+@cli.command()
+@workspace_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="html", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Where to write it (default: stdout; with --open, .kata/report.html).")
+@click.option("--open", "open_", is_flag=True, help="Open the html report in a browser.")
+@friendly
+def report(workspace: Path | None, fmt: str, out: Path | None, open_: bool) -> None:
+    """Re-render the last results (.kata/results.json) in any format."""
+    from .render import render
+    space = api.open_workspace(workspace=workspace)
+    last = space.load_results()
+    if last is None:
+        raise api.KataError("no results yet in this workspace; run `kata grade` first")
+    if open_ and fmt != "html":
+        raise api.KataError("--open shows the html report; drop --format or use --format html")
+    out = out or (space.state_dir / "report.html" if open_ else None)
+    text = render(last, fmt)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    _write_out(out, text)
+    click.echo(f"Wrote {out}", err=True)
+    if open_:
+        import webbrowser
+        webbrowser.open(out.resolve().as_uri())
+
+
+@cli.group()
+def classroom() -> None:
+    """Ready-made classroom CI: GitHub Classroom and Gradescope."""
+
+
+@classroom.command("github")
+@click.argument("repo", type=click.Path(path_type=Path))
+@click.option("--package", default=None, help="What the workflow pip-installs (default: dl-kata==this version).")
+@click.option("--force", is_flag=True, help="Replace an existing workflow.")
+@friendly
+def classroom_github(repo: Path, package: str | None, force: bool) -> None:
+    """Write .github/workflows/kata.yml into a learner's repository (a kata workspace)."""
+    from . import classroom as cls
+    target = cls.write_github_workflow(repo=repo, package=package, force=force)
+    click.echo(f"Wrote {target}: every push is graded and the points go to GitHub Classroom.")
+
+
+@classroom.command("gradescope")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--package", default=None,
+              help="What setup.sh pip-installs (default: dl-kata==this version); a local wheel is put in the zip.")
+@friendly
+def classroom_gradescope(out: Path, package: str | None) -> None:
+    """Build a Gradescope autograder zip (setup.sh + run_autograder) at OUT."""
+    from . import classroom as cls
+    target = cls.write_gradescope_zip(out=out, package=package)
+    click.echo(f"Wrote {target}: upload it as the assignment's autograder on Gradescope.")
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=Path("gradebook.csv"), show_default=True,
+              help="The gradebook CSV.")
+@click.option("--reports", type=click.Path(path_type=Path), default=None,
+              help="Where each submission's html (and json) report goes (default: reports/ next to --out).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Submissions graded side by side.")
+@click.option("--require-gpu", is_flag=True, help="Count GPU-only checks even without a GPU.")
+@friendly
+def batch(folder: Path, out: Path, reports: Path | None, jobs: int, require_gpu: bool) -> None:
+    """Grade every submission folder in FOLDER: a gradebook CSV and one report per student."""
+    from . import batch as batching
+    total = len(batching.folders_to_grade(folder, out=out, reports=reports))
+    with click.progressbar(length=total, label="Grading", item_show_func=lambda name: name,
+                           file=sys.stderr) as bar:
+        rows = batching.grade_batch(root=folder, out=out, reports=reports, jobs=jobs, require_gpu=require_gpu,
+                                    on_result=lambda row: bar.update(1, row.name))
+    graded = [r for r in rows if r.report is not None]
+    click.echo(f"Graded {len(graded)}/{len(rows)} submissions → {out}")
+    for row in rows:
+        if row.report is None:
+            click.echo(f"  {term.mark('error')} {row.name}: {row.note}")

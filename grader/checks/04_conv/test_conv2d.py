@@ -16,6 +16,7 @@ from torch.autograd import grad as _autograd_grad
 _perf_counter = time.perf_counter
 _flip = torch.flip
 _clone = torch.Tensor.clone
+_tensor = torch.tensor
 _detach = torch.Tensor.detach
 _view = torch.Tensor.view
 _transpose = torch.Tensor.transpose
@@ -133,15 +134,15 @@ def _diagnoses(x, weight, bias, config):
 @pytest.mark.points(1)
 def test_worked_example(sub):
     """The worked example from the docstring: a 3 x 3 image and a 2 x 2 filter."""
-    x = torch.tensor([[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]]])
-    weight = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
+    x = _tensor([[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]]])
+    weight = _tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
     out = sub.conv2d(_clone(x), _clone(weight))
     _check_output(out, (1, 1, 3, 3, 1, 2, 2, 1, 0, False), "conv2d(x, weight)")
-    expected = torch.tensor([[[[37.0, 47.0], [67.0, 77.0]]]])
+    expected = _tensor([[[[37.0, 47.0], [67.0, 77.0]]]])
     assert_close(out, expected, "conv2d(x, weight)", rtol=RTOL, atol=ATOL,
                  diagnose=[("the kernel was flipped (that is a true convolution; this exercise "
                             "computes a cross-correlation, no flip)",
-                            torch.tensor([[[[23.0, 33.0], [53.0, 63.0]]]]))],
+                            _tensor([[[[23.0, 33.0], [53.0, 63.0]]]]))],
                  hint="out[0, 0, 0, 0] = 1*1 + 2*2 + 4*3 + 5*4 = 37: the top-left 2 x 2 patch times "
                       "the filter, summed.")
 
@@ -223,7 +224,7 @@ def test_autograd_flows(sub, config):
         if g is None:
             raise Feedback(f"No gradient reaches {leaf_name}: {name} does not use {leaf_name} in a "
                            "way autograd can follow (was it detached or copied into a new tensor?).")
-        assert_close(g, r, f"the gradient of sum(out * g) w.r.t. {leaf_name}", rtol=1e-6, atol=1e-8,
+        assert_close(g, r, f"the gradient of sum(out * g) w.r.t. {leaf_name}", rtol=RTOL, atol=ATOL,
                      hint="the forward values are right, so something breaks the graph or reuses "
                           "a tensor modified in place.")
 

@@ -1,0 +1,143 @@
+"""Grade a whole class: every submission folder in a directory → a gradebook CSV and a report each.
+
+A submission is a learner's workspace (a folder holding exercises/manifest.toml). The exercises
+and hidden checks come from the installed course, never from the submission, and nothing is
+written into the submissions. A folder that cannot be graded still gets its gradebook row, with
+the reason in the `note` column.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from . import __version__, api, workspace as ws
+from .course import Course, default_course
+from .manifest import MANIFEST
+from .results import GradeReport
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    name: str  # the submission folder's name
+    report: GradeReport | None  # None when the folder could not be graded
+    note: str = ""  # why it was not graded, or which exercises crashed / timed out
+    html: Path | None = None  # its report, when one was written
+
+
+def submission_folders(root: Path, *, exclude: tuple[Path, ...] = ()) -> list[Path]:
+    """Every folder directly inside `root` (hidden ones and `exclude` left out), sorted by name."""
+    root = Path(root)
+    if not root.is_dir():
+        raise api.KataError(f"{root} is not a folder of submissions")
+    skip = {p.resolve() for p in exclude}
+    return sorted((p for p in root.iterdir()
+                   if p.is_dir() and not p.name.startswith((".", "__")) and p.resolve() not in skip),
+                  key=lambda p: p.name)
+
+
+def reports_dir(out: Path, reports: Path | None = None) -> Path:
+    return Path(reports) if reports is not None else Path(out).parent / "reports"
+
+
+def folders_to_grade(root: Path, *, out: Path, reports: Path | None = None) -> list[Path]:
+    """The submission folders `grade_batch` grades: the output folders are never among them."""
+    return submission_folders(root, exclude=(reports_dir(out, reports), Path(out).parent))
+
+
+def grade_submission(folder: Path, *, course: Course, require_gpu: bool = False,
+                     threads: int | None = None) -> BatchRow:
+    """Grade one submission folder without writing into it. Never raises."""
+    folder = Path(folder)
+    if not (folder / MANIFEST).is_file():
+        return BatchRow(folder.name, None, f"not a kata workspace (no {MANIFEST})")
+    try:
+        space = ws.find(explicit=folder)
+        specs = list(course.manifest)
+        started, clock = time.strftime("%Y-%m-%dT%H:%M:%S%z"), time.perf_counter()
+        results = api.grade_files(specs, {s.id: space.exercise_file(s) for s in specs}, course=course,
+                                  require_gpu=require_gpu, threads=threads,
+                                  display={s.id: space.display(s) for s in specs})
+        report = GradeReport(tuple(results), started_at=started, duration_s=time.perf_counter() - clock,
+                             environment=api.environment(), kata_version=__version__)
+    except Exception as exc:  # one broken submission must not stop the class's grading
+        return BatchRow(folder.name, None, f"could not be graded: {type(exc).__name__}: {exc}")
+    faults = [f"{e.id}: {e.status}" for e in report.exercises if e.status in ("error", "timeout", "memory")]
+    return BatchRow(folder.name, report, "; ".join(faults))
+
+
+def grade_batch(*, root: Path, out: Path, reports: Path | None = None, jobs: int = 1,
+                course: Course | None = None, require_gpu: bool = False,
+                on_result: Callable[[BatchRow], None] | None = None) -> list[BatchRow]:
+    """Grade every submission in `root`, `jobs` at a time; write the gradebook CSV to `out` and,
+    per graded submission, `<name>.html` and `<name>.json` under `reports` (default: a `reports`
+    folder next to `out`). Returns the rows in name order; `on_result` hears each as it finishes."""
+    from .render import render
+    course = course or default_course()
+    out = Path(out)
+    reports = reports_dir(out, reports)
+    folders = folders_to_grade(root, out=out, reports=reports)
+    reports.mkdir(parents=True, exist_ok=True)
+    jobs = max(1, jobs)
+    threads = max(1, api._cpu_count() // jobs)
+
+    def one(folder: Path) -> BatchRow:
+        row = grade_submission(folder, course=course, require_gpu=require_gpu, threads=threads)
+        if row.report is not None:
+            try:
+                html = reports / f"{row.name}.html"
+                html.write_text(render(row.report, "html"), encoding="utf-8")
+                (reports / f"{row.name}.json").write_text(row.report.to_json() + "\n", encoding="utf-8")
+                row = BatchRow(row.name, row.report, row.note, html)
+            except OSError as exc:
+                row = BatchRow(row.name, row.report, f"{row.note}; report not written: {exc}".lstrip("; "))
+        return row
+
+    if folders:
+        from . import runner
+        runner.warm_up()  # once, before the threads fork their children
+    rows = []
+    if jobs == 1 or len(folders) <= 1:
+        for folder in folders:
+            rows.append(one(folder))
+            if on_result:
+                on_result(rows[-1])
+    else:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            for future in as_completed([pool.submit(one, f) for f in folders]):
+                rows.append(future.result())
+                if on_result:  # called from this thread only
+                    on_result(rows[-1])
+    rows.sort(key=lambda r: r.name)
+    write_gradebook(out, rows, [s.id for s in course.manifest])
+    return rows
+
+
+def gradebook_csv(rows: list[BatchRow], exercise_ids: list[str]) -> str:
+    """A row per submission, a column per exercise (its score), then total, max_score, percent, note."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["submission", *exercise_ids, "total", "max_score", "percent", "note"])
+    for row in rows:
+        if row.report is None:
+            writer.writerow([row.name, *([""] * len(exercise_ids)), "", "", "", row.note])
+            continue
+        cells = []
+        for eid in exercise_ids:
+            result = row.report.get(eid)
+            cells.append(f"{result.score:g}" if result is not None else "")
+        r = row.report
+        writer.writerow([row.name, *cells, f"{r.score:g}", f"{r.max_score:g}", f"{100 * r.fraction:.1f}", row.note])
+    return buf.getvalue()
+
+
+def write_gradebook(out: Path, rows: list[BatchRow], exercise_ids: list[str]) -> None:
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(gradebook_csv(rows, exercise_ids), encoding="utf-8")
+    tmp.replace(out)

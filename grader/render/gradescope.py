@@ -1,0 +1,51 @@
+"""Gradescope autograder results.json: one test per counted check, points as kata gives them."""
+from __future__ import annotations
+
+import json
+
+from ..results import GradeReport
+from . import common
+
+
+def gradescope_dict(report: GradeReport) -> dict:
+    tests = []
+    for n, e in enumerate(report.exercises, start=1):
+        counted = common.counted_checks(e)
+        for m, c in enumerate(counted, start=1):
+            tests.append({"name": f"{e.id}: {c.name}", "number": f"{n}.{m}",
+                          "score": c.points, "max_score": c.max_points,
+                          "status": "passed" if c.outcome == "passed" else "failed",
+                          "output": _output(e, c), "visibility": "visible"})
+        if not counted and e.status in common.FAULTS:  # nothing graded, but say why
+            tests.append({"name": f"{e.id}: {e.status}", "number": f"{n}.0", "score": 0.0,
+                          "max_score": 0.0, "status": "failed", "output": e.message,
+                          "visibility": "visible"})
+    return {"score": report.score, "output": _summary(report), "visibility": "visible",
+            "stdout_visibility": "hidden", "execution_time": round(report.duration_s, 3),
+            "tests": tests}
+
+
+def render_gradescope(report: GradeReport) -> str:
+    return json.dumps(gradescope_dict(report), indent=2) + "\n"
+
+
+def _output(e, c) -> str:
+    if c.outcome == "passed":
+        return "passed"
+    if c.not_implemented:
+        return "Not implemented yet: fill in the TODO in " + e.path
+    return common.check_feedback(e, c)
+
+
+def _summary(report: GradeReport) -> str:
+    lines = [f"Score {common.pts(report.score)}/{common.pts(report.max_score)}"
+             f" ({common.pct_text(report.score, report.max_score)})", ""]
+    for e in report.exercises:
+        lines.append(f"{e.id:28} {common.pts(e.score):>5}/{common.pts(e.max_score):<5} {e.status.replace('_', ' ')}")
+    skipped = [(e.id, c) for e in report.exercises for c in e.checks if not c.counts]
+    if skipped:
+        lines += ["", "Not counted:"] + [f"  {eid}: {c.name} ({c.message or 'skipped'})" for eid, c in skipped]
+    for e in report.exercises:
+        if e.output.strip():
+            lines += ["", f"--- {e.id} printed ---", e.output.rstrip()]
+    return "\n".join(lines)

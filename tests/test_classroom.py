@@ -1,0 +1,185 @@
+"""Classroom CI: the GitHub workflow, the Gradescope zip, and the verbs around them
+(`kata grade` inside GitHub Actions, `kata report`). Nothing here grades: reports are built by hand."""
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import stat
+import subprocess
+import xml.etree.ElementTree as ET
+import zipfile
+
+import pytest
+from click.testing import CliRunner
+
+from grader import api, classroom
+from grader.cli import cli
+from grader.render.classroom import classroom_dict
+
+from .report_samples import expected_totals, sample_report
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+# --- GitHub Classroom ---------------------------------------------------------------------------
+
+def test_github_workflow_is_written_into_a_learner_repo(workspace, runner):
+    result = runner.invoke(cli, ["classroom", "github", str(workspace.root)])
+    assert result.exit_code == 0, result.output
+    text = (workspace.root / ".github" / "workflows" / "kata.yml").read_text()
+    assert 'pip install --extra-index-url https://download.pytorch.org/whl/cpu "dl-kata==' in text
+    assert "kata grade --workspace . --format classroom" in text
+    assert "id: kata" in text and "runners: kata" in text
+    assert 'KATA_RESULTS: "${{ steps.kata.outputs.result }}"' in text  # the reporter reads <RUNNER>_RESULTS
+    assert "classroom-resources/autograding-grading-reporter@v1" in text
+    assert "checks: write" in text and "\t" not in text
+
+
+def test_github_workflow_is_valid_yaml(tmp_path):
+    yaml = pytest.importorskip("yaml", reason="PyYAML is not installed")
+    doc = yaml.safe_load(classroom.workflow_text("git+https://example.org/kata.git"))
+    steps = doc["jobs"]["run-autograding-tests"]["steps"]
+    grade = next(s for s in steps if s.get("id") == "kata")
+    assert "--format classroom" in grade["run"]
+    assert steps[-1]["with"]["runners"] == "kata"
+
+
+def test_github_workflow_refuses_a_folder_that_is_not_a_workspace(tmp_path, runner):
+    result = runner.invoke(cli, ["classroom", "github", str(tmp_path)])
+    assert result.exit_code == 2 and "not a kata workspace" in result.output
+    assert not (tmp_path / ".github").exists()
+
+
+def test_github_workflow_is_not_overwritten_without_force(workspace, runner):
+    target = workspace.root / ".github" / "workflows" / "kata.yml"
+    target.parent.mkdir(parents=True)
+    target.write_text("mine\n")
+    result = runner.invoke(cli, ["classroom", "github", str(workspace.root)])
+    assert result.exit_code == 2 and "--force" in result.output and target.read_text() == "mine\n"
+    result = runner.invoke(cli, ["classroom", "github", str(workspace.root), "--force", "--package", "dl-kata>=0.1"])
+    assert result.exit_code == 0 and '"dl-kata>=0.1"' in target.read_text()
+
+
+def test_package_with_quotes_is_refused(workspace):
+    with pytest.raises(api.KataError):
+        classroom.write_github_workflow(repo=workspace.root, package='x" ; rm -rf / ; "')
+
+
+# --- Gradescope ---------------------------------------------------------------------------------
+
+def test_gradescope_zip(tmp_path, runner):
+    out = tmp_path / "dist" / "autograder.zip"
+    result = runner.invoke(cli, ["classroom", "gradescope", str(out)])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as zf:
+        assert sorted(zf.namelist()) == ["run_autograder", "setup.sh"]  # at the root, not in a folder
+        for info in zf.infolist():
+            assert (info.external_attr >> 16) & stat.S_IXUSR, f"{info.filename} is not executable"
+        setup, run = zf.read("setup.sh").decode(), zf.read("run_autograder").decode()
+    assert setup.startswith("#!/usr/bin/env bash") and run.startswith("#!/usr/bin/env bash")
+    assert '"dl-kata==' in setup
+    assert 'kata grade --workspace "$SUBMISSION" --format gradescope --out "$RESULTS"' in run
+    assert "RESULTS=/autograder/results/results.json" in run and "SUBMISSION=/autograder/submission" in run
+    if shutil.which("bash"):
+        for name, text in (("setup.sh", setup), ("run_autograder", run)):
+            check = subprocess.run(["bash", "-n"], input=text, text=True, capture_output=True)
+            assert check.returncode == 0, f"{name}: {check.stderr}"
+
+
+def test_gradescope_zip_carries_a_local_wheel(tmp_path):
+    wheel = tmp_path / "dl_kata-0.1.0-py3-none-any.whl"
+    wheel.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    out = classroom.write_gradescope_zip(out=tmp_path / "ag.zip", package=str(wheel))
+    with zipfile.ZipFile(out) as zf:
+        assert wheel.name in zf.namelist()
+        assert f'"/autograder/source/{wheel.name}"' in zf.read("setup.sh").decode()
+
+
+# --- `kata grade` inside GitHub Actions (the grading itself is replaced by a known report) -------
+
+@pytest.fixture
+def graded(workspace, monkeypatch):
+    report = sample_report()
+
+    def fake_grade(*, workspace, ids=None, jobs=1, require_gpu=False, course=None):
+        workspace.save_results(report)
+        return report
+
+    monkeypatch.setattr(api, "grade", fake_grade)
+    return report
+
+
+def test_grade_in_github_actions(workspace, graded, runner, tmp_path, monkeypatch):
+    summary, output, b64 = tmp_path / "summary.md", tmp_path / "gh_output", tmp_path / "out" / "classroom.b64"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(workspace.root))
+    result = runner.invoke(cli, ["grade", "--format", "classroom", "--out", str(b64)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(base64.b64decode(b64.read_text())) == classroom_dict(graded)
+    key, value = output.read_text().strip().split("=", 1)
+    assert key == "result" and base64.b64decode(value) == base64.b64decode(b64.read_text())
+    assert summary.read_text().startswith("## kata: 6/15 (40 %)")
+    assert "::error file=exercises/03_losses/losses.py,line=17,title=losses%3A cross_entropy" in result.stdout
+    assert "Score 6/15" in result.stdout
+
+
+def test_grade_outside_github_actions_writes_nothing_extra(workspace, graded, runner, tmp_path, monkeypatch):
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "gh_output"))
+    result = runner.invoke(cli, ["grade", "--format", "junit"])
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "gh_output").exists() and "::error" not in result.output
+    ET.fromstring(result.stdout)  # the format alone on stdout
+
+
+@pytest.mark.parametrize("fmt", ["json", "html", "md", "gradescope", "classroom", "junit"])
+def test_grade_accepts_every_format(workspace, graded, runner, tmp_path, fmt):
+    out = tmp_path / f"report.{fmt}"
+    result = runner.invoke(cli, ["grade", "--format", fmt, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text().strip()
+
+
+# --- `kata report` ------------------------------------------------------------------------------
+
+def test_report_rerenders_the_last_results(workspace, runner, tmp_path):
+    workspace.save_results(sample_report())
+    for fmt in ("gradescope", "junit", "md", "html"):
+        out = tmp_path / f"r.{fmt}"
+        result = runner.invoke(cli, ["report", "--format", fmt, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+    score = json.loads((tmp_path / "r.gradescope").read_text())["score"]
+    assert score == expected_totals()[0]
+    assert "## kata: 6/15" in (tmp_path / "r.md").read_text()
+    result = runner.invoke(cli, ["report", "--format", "classroom"])
+    assert json.loads(base64.b64decode(result.stdout))["max_score"] == expected_totals()[1]
+
+
+def test_report_open_writes_and_opens_the_html(workspace, runner, monkeypatch):
+    workspace.save_results(sample_report())
+    opened = []
+    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: opened.append(url) or True)
+    result = runner.invoke(cli, ["report", "--open"])
+    assert result.exit_code == 0, result.output
+    page = workspace.state_dir / "report.html"
+    assert opened == [page.resolve().as_uri()] and "ex-train_cnn" in page.read_text()
+    result = runner.invoke(cli, ["report", "--open", "--format", "md"])
+    assert result.exit_code == 2 and "--open" in result.output
+
+
+def test_report_without_results_says_so(workspace, runner):
+    result = runner.invoke(cli, ["report"])
+    assert result.exit_code == 2 and "run `kata grade` first" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_report_of_corrupt_results_is_one_line(workspace, runner):
+    workspace.results_path.write_text("{not json")
+    result = runner.invoke(cli, ["report", "--format", "md"])
+    assert result.exit_code == 2 and result.output.count("\n") == 1

@@ -1,0 +1,343 @@
+"""Every format renders the same GradeReport, and a score reads the same in each of them."""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import socket
+import subprocess
+import threading
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from grader.render import FORMATS, render
+from grader.render import common, github
+from grader.render.classroom import classroom_dict
+from grader.render.pages import fence, md_inline
+from grader.results import CheckResult, ExerciseResult, GradeReport
+
+from .report_samples import CurvedResult, expected_totals, sample_report
+
+GOLDEN = Path(__file__).parent / "golden"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture
+def report() -> GradeReport:
+    return sample_report()
+
+
+def counted(report):
+    return [(e, c) for e in report.exercises for c in e.checks if c.counts]
+
+
+# --- every format, same totals ------------------------------------------------------------------
+
+def totals_in(fmt: str, text: str) -> tuple[float, float]:
+    """(score, max_score) as a consumer of that format would compute them."""
+    if fmt == "json":
+        data = json.loads(text)
+        return data["score"], data["max_score"]
+    if fmt == "gradescope":
+        data = json.loads(text)
+        assert data["score"] == sum(t["score"] for t in data["tests"])
+        return data["score"], sum(t["max_score"] for t in data["tests"])
+    if fmt == "classroom":
+        data = json.loads(base64.b64decode(text))
+        return sum(t["score"] for t in data["tests"]), data["max_score"]
+    if fmt == "junit":
+        root = ET.fromstring(text)
+        points = [float(p.get("value")) for p in root.iter("property") if p.get("name") == "points"]
+        maxima = [float(case.find("properties/property[@name='max_points']").get("value"))
+                  for case in root.iter("testcase") if case.find("skipped") is None]
+        return sum(points), sum(maxima)
+    match = re.search(r"(\d+(?:\.\d+)?)/(\d+(?:\.\d+)?)", text.split("\n## ")[0] if fmt == "md" else
+                      re.search(r'<div class="total".*?</div>', text, re.S).group(0))
+    return float(match.group(1)), float(match.group(2))
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_gives_the_same_total(report, fmt):
+    assert (report.score, report.max_score) == expected_totals()
+    assert totals_in(fmt, render(report, fmt)) == expected_totals()
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_empty_report_renders_in_every_format(fmt):
+    text = render(GradeReport(exercises=()), fmt)
+    assert text.strip()
+    assert totals_in(fmt, text) == (0, 0)
+
+
+def test_unknown_format_is_refused(report):
+    with pytest.raises(ValueError, match="unknown format"):
+        render(report, "pdf")
+
+
+# --- gradescope ---------------------------------------------------------------------------------
+
+def test_gradescope_results_json(report):
+    data = json.loads(render(report, "gradescope"))
+    assert data["visibility"] == "visible" and isinstance(data["output"], str)
+    tests = data["tests"]
+    for t in tests:
+        assert set(t) >= {"name", "score", "max_score", "status", "output", "visibility"}
+        assert t["status"] in ("passed", "failed") and t["visibility"] == "visible"
+        assert 0 <= t["score"] <= t["max_score"] or t["max_score"] == 0
+    by_name = {t["name"]: t for t in tests}
+    assert by_name["losses: cross_entropy"]["status"] == "failed"
+    assert "log-softmax" in by_name["losses: cross_entropy"]["output"]
+    assert by_name["autograd_basics: gradient"] == {**by_name["autograd_basics: gradient"],
+                                                    "score": 2.0, "max_score": 2.0, "status": "passed"}
+    assert "losses: on_gpu" not in by_name  # skipped checks are not counted, so not listed
+    assert "needs GPU" in data["output"]
+    # a timeout's check without its own message explains itself with the exercise's
+    assert "Timed out" in by_name["finetune_resnet18: converges"]["output"]
+    assert len(tests) == len(counted(report))
+
+
+# --- classroom ----------------------------------------------------------------------------------
+
+def test_classroom_is_base64_of_the_reporter_json(report):
+    text = render(report, "classroom")
+    assert "\n" not in text.strip() and re.fullmatch(r"[A-Za-z0-9+/=]+", text.strip())
+    data = json.loads(base64.b64decode(text))
+    assert data == classroom_dict(report)
+    assert data["version"] == 1 and data["status"] == "error"  # conv2d does not compile
+    assert data["max_score"] == sum(c.max_points for _, c in counted(report))
+    for t in data["tests"]:
+        assert set(t) >= {"name", "status", "score", "message", "line_no", "duration"}
+        assert t["status"] in ("pass", "fail", "error")
+        assert (t["status"] == "pass") == (t["score"] > 0 or t["max_score"] == 0)
+    by_name = {t["name"]: t for t in data["tests"]}
+    assert by_name["losses: cross_entropy"]["line_no"] == 17
+    assert by_name["conv2d: shape"]["status"] == "error"
+    assert by_name["autograd_basics: derivative"] == {**by_name["autograd_basics: derivative"],
+                                                      "status": "pass", "message": "", "score": 1.0}
+
+
+@pytest.mark.parametrize("outcomes, status", [(("passed", "passed"), "pass"), (("passed", "failed"), "fail"),
+                                              (("passed", "skipped"), "pass")])
+def test_classroom_overall_status(outcomes, status):
+    checks = tuple(CheckResult(f"c{i}", o) for i, o in enumerate(outcomes))
+    report = GradeReport((ExerciseResult("x", "X", "x.py", checks=checks),))
+    assert json.loads(base64.b64decode(render(report, "classroom")))["status"] == status
+
+
+# --- junit --------------------------------------------------------------------------------------
+
+def test_junit_xml(report):
+    root = ET.fromstring(render(report, "junit"))
+    assert root.tag == "testsuites"
+    cases = list(root.iter("testcase"))
+    assert len(cases) == sum(len(e.checks) for e in report.exercises)
+    assert int(root.get("tests")) == len(cases)
+    assert [s.get("name") for s in root.iter("testsuite")] == [e.id for e in report.exercises]
+    case = root.find("testsuite[@name='losses']/testcase[@name='cross_entropy']")
+    failure = case.find("failure")
+    assert failure is not None and "log-softmax" in failure.text
+    assert failure.get("message").startswith("cross_entropy(logits, y) is 2.31")
+    assert case.get("line") == "17" and case.get("file") == "exercises/03_losses/losses.py"
+    assert root.find("testsuite[@name='losses']/testcase[@name='on_gpu']/skipped") is not None
+    assert root.find("testsuite[@name='conv2d']/testcase[@name='shape']/error") is not None
+    passed = root.find("testsuite[@name='autograd_basics']/testcase[@name='gradient']")
+    assert list(passed.iter("failure")) == [] and list(passed.iter("error")) == []
+    assert int(root.get("failures")) == sum(c.outcome == "failed" for e in report.exercises for c in e.checks)
+    assert "<script>" in root.find("testsuite[@name='losses']/system-out").text
+
+
+def test_junit_survives_control_characters_in_output():
+    ex = ExerciseResult("x", "X", "x.py", checks=(CheckResult("c", "failed", 1, "bad \x00\x1b[31m"),),
+                        output="\x07beep\x00")
+    root = ET.fromstring(render(GradeReport((ex,)), "junit"))
+    assert "beep" in root.find("testsuite/system-out").text
+
+
+# --- markdown -----------------------------------------------------------------------------------
+
+def test_markdown_matches_the_golden_file(report):
+    text = render(report, "md")
+    golden = GOLDEN / "sample_report.md"
+    if os.environ.get("KATA_UPDATE_GOLDEN") == "1":
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8"), \
+        "the markdown report changed; if on purpose, rerun with KATA_UPDATE_GOLDEN=1 and review the diff"
+
+
+def test_markdown_of_a_perfect_score_matches_the_golden_file():
+    ex = ExerciseResult("adder", "Adding", "exercises/01_basics/adder.py",
+                        checks=(CheckResult("add", "passed", 1), CheckResult("mul", "passed", 2)))
+    text = render(GradeReport((ex,), kata_version="0.1.0"), "md")
+    golden = GOLDEN / "perfect_report.md"
+    if os.environ.get("KATA_UPDATE_GOLDEN") == "1":
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def test_markdown_text_cannot_break_out():
+    assert md_inline("a|b *c* <i>") == r"a\|b \*c\* \<i\>"
+    block = fence("before\n```\nrm -rf /\n```\nafter")
+    opening = block.split("\n", 1)[0]
+    assert opening.startswith("````") and block.endswith("\n" + opening.rstrip("text"))
+
+
+def test_markdown_keeps_only_the_tail_of_a_long_output():
+    ex = ExerciseResult("x", "X", "x.py", checks=(CheckResult("c", "passed"),),
+                        output="".join(f"line {i}\n" for i in range(5000)))
+    text = render(GradeReport((ex,)), "md")
+    assert "line 4999" in text and "line 10\n" not in text and "earlier characters left out" in text
+
+
+# --- html ---------------------------------------------------------------------------------------
+
+def test_html_has_every_exercise_bar_feedback_and_output(report):
+    page = render(report, "html")
+    for e in report.exercises:
+        assert f'id="ex-{e.id}"' in page and f'id="row-{e.id}"' in page
+    assert page.count('<div class="bar') == 1 + 2 * len(report.exercises)  # total, table row, section
+    assert "cross_entropy(logits, y) is 2.31" in page
+    assert "<details class=\"output\">" in page and "Captured output (2 lines)" in page
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "Loss functions &lt;from&gt; tensor | ops" in page
+    assert "needs torchvision" in page and "not implemented yet" in page
+
+
+def test_html_plots_a_loss_curve_only_when_the_result_has_one(report):
+    page = render(report, "html")
+    assert page.count("<svg") == 1
+    section = page[page.index('id="ex-train_cnn"'):page.index('id="ex-finetune_resnet18"')]
+    assert "<svg" in section and "<polyline" in section
+    points = re.search(r'<polyline points="([^"]+)"', section).group(1).split()
+    assert len(points) == 7
+    ys = [float(p.split(",")[1]) for p in points]
+    assert ys == sorted(ys)  # the loss goes down, so the line goes down the page
+
+
+@pytest.mark.parametrize("curve, n", [((1.0, 0.5), 2), (((0, 3.0), (10, 2.0), (20, 1.0)), 3),
+                                      ((1.0, float("nan"), 0.5), 2), (("x", "y"), 0), ((1.0,), 0), ((), 0)])
+def test_curve_data_is_read_leniently(curve, n):
+    assert len(common.curve_of(CurvedResult("t", "T", "t.py", curve=curve))) == n
+
+
+def test_html_loads_nothing_from_the_network(report):
+    page = render(report, "html")
+    assert "http://" not in page and "https://" not in page
+    refs = re.findall(r"""\b(?:src|href|action|srcset|data|poster)\s*=\s*["']?([^"'\s>]*)""", page)
+    assert all(ref.startswith("#") for ref in refs), refs
+    assert "url(" not in page and "@import" not in page and "<script" not in page
+    assert "default-src 'none'" in page  # and the browser is told to refuse any load anyway
+
+
+def _chromium_requests(url: str, profile: Path) -> tuple[str, set[str]]:
+    """Open `url` in headless Chromium behind a recording proxy: (the DOM, the hosts it asked for)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(32)
+    hosts: set[str] = set()
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            conn.settimeout(2)
+            try:
+                head = conn.recv(512).decode("latin-1").split(" ")
+                if len(head) > 1:
+                    target = head[1]
+                    hosts.add(re.sub(r"^[a-z]+://", "", target).split("/")[0].split(":")[0])
+            except OSError:
+                pass
+            finally:
+                conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        done = subprocess.run(
+            [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--disable-extensions", "--disable-default-apps", "--no-default-browser-check",
+             f"--proxy-server=http://127.0.0.1:{server.getsockname()[1]}", f"--user-data-dir={profile}",
+             "--virtual-time-budget=2000", "--dump-dom", url],
+            capture_output=True, text=True, timeout=120)
+    finally:
+        server.close()
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout, hosts
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="headless Chromium check needs /usr/bin/chromium (apt install chromium)")
+def test_html_in_headless_chromium(report, tmp_path):
+    page = tmp_path / "report.html"
+    page.write_text(render(report, "html"), encoding="utf-8")
+    leaky = tmp_path / "leaky.html"
+    leaky.write_text('<html><body><img src="http://kata-leak.invalid/x.png">leak</body></html>', encoding="utf-8")
+    blank = tmp_path / "blank.html"
+    blank.write_text("<html><body>blank</body></html>", encoding="utf-8")
+
+    _, browser_own = _chromium_requests(blank.as_uri(), tmp_path / "p0")  # Chromium's own traffic
+    _, leaked = _chromium_requests(leaky.as_uri(), tmp_path / "p1")
+    assert "kata-leak.invalid" in leaked, "the recording proxy did not see the control page's request"
+
+    dom, hosts = _chromium_requests(page.as_uri(), tmp_path / "p2")
+    for e in report.exercises:
+        assert f'id="ex-{e.id}"' in dom and e.id in dom
+    assert "<polyline" in dom
+    own = browser_own | {h for h in hosts if re.search(r"(^|\.)(google\.com|googleapis\.com|gstatic\.com|gvt1\.com)$", h)}
+    assert hosts <= own, f"the report asked for {sorted(hosts - own)}"
+
+
+# --- GitHub Actions -----------------------------------------------------------------------------
+
+def test_annotations_point_at_the_learners_line(report):
+    lines = github.annotations(report, env={})
+    assert "::error file=exercises/03_losses/losses.py,line=17,title=losses%3A cross_entropy (0/2)::" \
+           "cross_entropy(logits, y) is 2.31, expected 1.05.%0ADid you forget the log-softmax? `*not* averaged`" in lines
+    assert any(line.startswith("::error file=exercises/04_conv/conv2d.py,line=4,") for line in lines)
+    assert any(line.startswith("::error file=exercises/06_training/train_cnn.py,line=42,") for line in lines)
+    assert not any("pooling" in line for line in lines)  # untouched stubs are not errors
+    assert not any("on_gpu" in line for line in lines)
+    assert all("\n" not in line for line in lines)
+
+
+def test_annotation_paths_are_relative_to_the_checked_out_repository(report, tmp_path):
+    root = tmp_path / "repo" / "course"
+    lines = github.annotations(report, root=root, env={"GITHUB_WORKSPACE": str(tmp_path / "repo")})
+    assert lines and all(line.startswith("::error file=course/exercises/") for line in lines)
+
+
+def test_annotations_escape_percent_and_repeat_nothing():
+    msg = "100% wrong\r\nagain"
+    checks = tuple(CheckResult(n, "error", 1, msg, line=3) for n in ("a", "b"))
+    report = GradeReport((ExerciseResult("x", "X", "x.py", checks=checks, message=msg, fault="error"),))
+    lines = github.annotations(report, env={})
+    assert lines == ["::error file=x.py,line=3,title=x%3A a (0/1)::100%25 wrong%0D%0Aagain"]
+
+
+def test_publish_writes_summary_and_step_output(report, tmp_path):
+    summary, output = tmp_path / "summary.md", tmp_path / "output"
+    summary.write_text("earlier step\n")
+    echoed = []
+    github.publish(report, env={"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(output)},
+                   echo=echoed.append)
+    assert summary.read_text().startswith("earlier step\n## kata: 6/15")
+    (line,) = output.read_text().splitlines()
+    key, value = line.split("=", 1)
+    assert key == "result" and json.loads(base64.b64decode(value)) == classroom_dict(report)
+    assert echoed == github.annotations(report, env={})
+
+
+def test_in_actions_only_when_github_says_so():
+    assert github.in_actions({"GITHUB_ACTIONS": "true"})
+    assert not github.in_actions({}) and not github.in_actions({"GITHUB_ACTIONS": "false"})
+
+
+def test_report_totals_match_terminal_summary(report):
+    import click
+
+    from grader.render import terminal
+    assert "Score 6/15 (40 %)" in click.unstyle(terminal.report_summary(report))
