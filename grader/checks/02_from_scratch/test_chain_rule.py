@@ -1,0 +1,404 @@
+"""Hidden checks for `chain_rule`: backpropagation through the one-hidden-layer network.
+
+Oracles: torch autograd in float64 on the same weights, float64 central finite differences
+written in this module, the worked setup of CURRICULUM.md, and, for `train`, gradient descent
+with forward-difference gradients (the path `update_weights.train` takes) computed here.
+"""
+import signal as _signal
+import threading as _threading
+import time as _time
+
+import numpy as np
+import pytest
+import torch
+
+from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, check_float, rng
+
+# Bound at import, before any submission is loaded (it may reassign module attributes).
+_perf_counter = _time.perf_counter
+_setitimer = getattr(_signal, "setitimer", None)
+_ITIMER_REAL = getattr(_signal, "ITIMER_REAL", None)
+_SIGALRM = getattr(_signal, "SIGALRM", None)
+_signal_fn = _signal.signal
+_main_thread = _threading.main_thread
+_current_thread = _threading.current_thread
+_np_array = np.array
+_float32 = np.float32
+_float64 = np.float64
+_ndarray = np.ndarray
+_from_numpy = torch.from_numpy
+_sigmoid = torch.sigmoid
+_tmean = torch.mean
+_autograd_grad = torch.autograd.grad
+_no_grad = torch.no_grad
+_tzeros = torch.zeros
+_tfloat64 = torch.float64
+_exp = np.exp
+_isclose = np.isclose
+
+LABELS = ["W_h", "b_h", "W_o", "b_o"]
+
+# The worked setup of CURRICULUM.md (float32, as given there).
+WORKED_X = _np_array([[1.0, 1.0]], dtype=_float32)
+WORKED_Y = _np_array([[0.0]], dtype=_float32)
+WORKED_W = [
+    _np_array([[-0.0053, 0.3793], [-0.5820, -0.5204], [-0.2723, 0.1896]], dtype=_float32).T.copy(),
+    _np_array([-0.0140, 0.5607, -0.0628], dtype=_float32),
+    _np_array([[0.1528, -0.1745, -0.1135]], dtype=_float32).T.copy(),
+    _np_array([-0.5516], dtype=_float32),
+]
+
+# (d_in, h, d_out, N): batch of 1 included, N equal to h or d_out in two of them (so that a
+# bias gradient summed over the wrong axis has the right shape and is judged by its values).
+SHAPES = [(2, 3, 1, 1), (3, 4, 2, 1), (4, 5, 3, 5), (1, 2, 2, 2), (5, 8, 4, 16), (3, 6, 1, 9)]
+TOL32 = dict(rtol=1e-4, atol=1e-6)
+TOL64 = dict(rtol=1e-6, atol=1e-9)
+
+# The speed check: a network of this size must be fast (a per-weight loop takes many seconds).
+SPEED_SHAPE = (32, 256, 4, 512)    # d_in, h, d_out, N
+SPEED_LIMIT_S = 1.0   # generous: the vectorised backprop takes a few ms, a per-weight loop minutes
+SPEED_ABORT_S = 3.0
+
+
+def make_problem(d_in, h, d_out, n, seed):
+    """Seeded float64 inputs, targets and weights [W_h, b_h, W_o, b_o]."""
+    g = rng(seed)
+    x = g.standard_normal((n, d_in))
+    y = g.standard_normal((n, d_out))
+    weights = [g.standard_normal((d_in, h)), g.standard_normal(h) * 0.5,
+               g.standard_normal((h, d_out)), g.standard_normal(d_out) * 0.5]
+    return x, y, weights
+
+
+def copies(x, y, weights):
+    return x.copy(), y.copy(), [w.copy() for w in weights]
+
+
+def as64(weights):
+    return [_np_array(w, dtype=_float64) for w in weights]
+
+
+def read_only(arrays):
+    out = []
+    for a in arrays:
+        a = a.copy()
+        a.flags.writeable = False
+        out.append(a)
+    return out
+
+
+# --- oracles (torch, float64) --------------------------------------------------------------------
+
+def _t(a, requires_grad=False):
+    return _from_numpy(_np_array(a, dtype=_float64)).requires_grad_(requires_grad)
+
+
+def _loss(x, y, ws):
+    W_h, b_h, W_o, b_o = ws
+    return _tmean((_sigmoid(x @ W_h + b_h) @ W_o + b_o - y) ** 2)
+
+
+def exact(x, y, weights):
+    """(loss, [dloss/dW_h, dloss/db_h, dloss/dW_o, dloss/db_o]) by autograd, float64."""
+    ws = [_t(w, True) for w in weights]
+    loss = _loss(_t(x), _t(y), ws)
+    grads = _autograd_grad(loss, ws)
+    return float(loss.detach()), [g.numpy() for g in grads]
+
+
+def loss_at(x, y, weights):
+    with _no_grad():
+        return float(_loss(_t(x), _t(y), [_t(w) for w in weights]))
+
+
+def central_differences(x, y, weights, eps=1e-6):
+    """Every gradient by (loss(w + eps) - loss(w - eps)) / (2 eps), float64."""
+    with _no_grad():
+        x, y = _t(x), _t(y)
+        ws = [_t(w) for w in weights]
+        grads = []
+        for w in ws:
+            flat, grad = w.view(-1), _tzeros(w.numel(), dtype=_tfloat64)
+            for k in range(flat.numel()):
+                old = float(flat[k])
+                flat[k] = old + eps
+                plus = float(_loss(x, y, ws))
+                flat[k] = old - eps
+                minus = float(_loss(x, y, ws))
+                flat[k] = old
+                grad[k] = (plus - minus) / (2 * eps)
+            grads.append(grad.view(w.shape).numpy())
+        return grads
+
+
+def forward_difference_path(x, y, weights, lr, epochs, eps=1e-4):
+    """update_weights.train's path: forward-difference gradients at the original weights, float64."""
+    with _no_grad():
+        x, y = _t(x), _t(y)
+        ws, losses = [_t(w) for w in weights], []
+        for _ in range(epochs):
+            base = float(_loss(x, y, ws))
+            losses.append(base)
+            new = [w.clone() for w in ws]
+            for w, n in zip(ws, new):
+                flat = w.view(-1)
+                for k in range(flat.numel()):
+                    old = float(flat[k])
+                    flat[k] = old + eps
+                    plus = float(_loss(x, y, ws))
+                    flat[k] = old
+                    n.view(-1)[k] = old - lr * (plus - base) / eps
+            ws = new
+        return [w.numpy() for w in ws], losses, float(_loss(x, y, ws))
+
+
+def wrong_gradients(x, y, weights):
+    """What the classic mistakes produce, per array: {label: [(mistake, wrong gradient), ...]}."""
+    x, y = as64([x, y])
+    W_h, b_h, W_o, b_o = as64(weights)
+    z = x @ W_h + b_h
+    hidden = 1.0 / (1.0 + _exp(-z))
+    prediction = hidden @ W_o + b_o
+    n, d_out = prediction.shape
+
+    def backward(d_pred, act_deriv):
+        d_z = (d_pred @ W_o.T) * act_deriv
+        return [x.T @ d_z, d_z.sum(axis=0), hidden.T @ d_pred, d_pred.sum(axis=0)], d_z
+
+    right = 2.0 * (prediction - y) / prediction.size
+    sig = hidden * (1.0 - hidden)
+    out = {label: [] for label in LABELS}
+
+    def add(mistake, grads, labels=LABELS):
+        for label, g in zip(LABELS, grads):
+            if label in labels:
+                out[label].append((mistake, g))
+
+    add("took the sigmoid's derivative on the pre-activation z as if it were the activation; "
+        "sigmoid'(z) = hidden * (1 - hidden), with hidden = sigmoid(z)",
+        backward(right, z * (1.0 - z))[0], ["W_h", "b_h"])
+    add("forgot the sigmoid's derivative: d z = d hidden * hidden * (1 - hidden)",
+        backward(right, 1.0)[0], ["W_h", "b_h"])
+    add("forgot the 2/N of the mean: d prediction = 2 * (prediction - outputs) / (N * d_out)",
+        backward(right * prediction.size / 2.0, sig)[0])
+    add("forgot the 1/N of the mean: divide by the number of entries, N * d_out",
+        backward(right * prediction.size, sig)[0])
+    add("divided by N only; the mean is over all N * d_out entries, so divide by N * d_out",
+        backward(right * d_out, sig)[0])
+    add("forgot the factor 2 from the derivative of the square", backward(right / 2.0, sig)[0])
+    add("a sign error: d prediction = 2 * (prediction - outputs) / (N * d_out), not "
+        "(outputs - prediction)", backward(-right, sig)[0])
+    grads, d_z = backward(right, sig)
+    add("averaged the bias gradient over the batch; sum it over axis 0 (the 1/N is already in "
+        "d prediction)", [None, d_z.mean(axis=0), None, right.mean(axis=0)], ["b_h", "b_o"])
+    add("summed the bias gradient over the wrong axis: sum over the batch axis 0",
+        [None, d_z.sum(axis=1), None, right.sum(axis=1)], ["b_h", "b_o"])
+    return out
+
+
+# --- judging backprop's result -------------------------------------------------------------------
+
+def check_backprop(result, x, y, weights, name, tol, *, name_mistakes=True):
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise Feedback(f"{name} should return a tuple (gradients, loss), got "
+                       f"{type(result).__name__} {str(result)[:60]}.")
+    grads, loss = result
+    if not isinstance(grads, (list, tuple)) or len(grads) != 4:
+        raise Feedback(f"{name}: gradients should be a list of 4 arrays [dW_h, db_h, dW_o, db_o], "
+                       f"got {type(grads).__name__}"
+                       f"{' of length ' + str(len(grads)) if hasattr(grads, '__len__') else ''}.")
+    n = x.shape[0]
+    for label, got, w in zip(LABELS, grads, weights):
+        gname = f"{name}: the gradient of {label}"
+        if isinstance(got, _ndarray) and label.startswith("b") and got.shape != w.shape:
+            if got.shape == (n,):
+                raise Feedback(f"{gname} has shape {got.shape}, expected {w.shape}. Likely mistake: "
+                               "summed the bias gradient over the wrong axis: sum over the batch "
+                               "axis 0.")
+            if got.shape == (1,) + w.shape:
+                raise Feedback(f"{gname} has shape {got.shape}, expected {w.shape}: drop the batch "
+                               "axis (no keepdims=True): a gradient has its parameter's shape.")
+            if got.shape == (n,) + w.shape:
+                raise Feedback(f"{gname} has shape {got.shape}, expected {w.shape}. Likely mistake: "
+                               "forgot to sum the bias gradient over the batch axis 0.")
+        check_array(got, gname, shape=w.shape, dtype="floating")
+    ref_loss, ref = exact(x, y, weights)
+    # Naming mistakes costs nine extra backward passes: skipped on the big speed-check network
+    # (the small networks of the other checks name them).
+    wrong = wrong_gradients(x, y, weights) if name_mistakes else {label: [] for label in LABELS}
+    for label, got, want in zip(LABELS, grads, ref):
+        assert_close(got, want, f"{name}: the gradient of {label}", **tol, diagnose=wrong[label],
+                     hint="apply the rules of the module docstring from the loss backwards: the "
+                          "mean, the output layer, the sigmoid, the hidden layer.")
+    loss = check_float(loss, f"{name}: the returned loss")
+    assert_close(loss, ref_loss, f"{name}: the returned loss", **tol,
+                 hint="return the loss at the weights passed in, mean((prediction - outputs) ** 2).")
+    return grads
+
+
+@pytest.mark.points(2)
+def test_backprop_worked_example(sub):
+    """backprop on the worked setup (float32): loss 0.3346 and d b_o = -1.1568."""
+    x, y, weights = copies(WORKED_X, WORKED_Y, WORKED_W)
+    check_backprop(sub.backprop(x, y, weights), WORKED_X, WORKED_Y, WORKED_W,
+                   "backprop(worked setup)", TOL32)
+
+
+@pytest.mark.points(3)
+@pytest.mark.parametrize("d_in, h, d_out, n", SHAPES)
+def test_backprop_random_shapes(sub, d_in, h, d_out, n):
+    """backprop on seeded random networks (float64): exact gradients to about 1e-6 relative."""
+    x, y, weights = make_problem(d_in, h, d_out, n, seed=60 + 5 * d_in + 3 * h + n)
+    check_backprop(sub.backprop(*copies(x, y, weights)), x, y, weights,
+                   f"backprop(d_in={d_in}, h={h}, d_out={d_out}, N={n})", TOL64)
+
+
+@pytest.mark.points(1)
+def test_backprop_matches_finite_differences(sub):
+    """backprop agrees with float64 central finite differences on a small random network."""
+    x, y, weights = make_problem(3, 4, 2, 6, seed=71)
+    grads, _ = sub.backprop(*copies(x, y, weights))
+    numeric = central_differences(x, y, weights)
+    name = "backprop(d_in=3, h=4, d_out=2, N=6)"
+    for label, got, want, w in zip(LABELS, grads, numeric, weights):
+        check_array(got, f"{name}: the gradient of {label}", shape=w.shape, dtype="floating")
+        assert_close(got, want, f"{name}: the gradient of {label} against central differences",
+                     rtol=1e-5, atol=1e-8,
+                     hint="each gradient entry should equal (loss(w + eps) - loss(w - eps)) / (2 eps) "
+                          "for a tiny eps.")
+
+
+@pytest.mark.points(2)
+def test_backprop_is_fast(sub):
+    """backprop with h = 256 and N = 512 takes milliseconds (vectorised, no finite differences)."""
+    d_in, h, d_out, n = SPEED_SHAPE
+    x, y, weights = make_problem(d_in, h, d_out, n, seed=81)
+    name = f"backprop(d_in={d_in}, h={h}, d_out={d_out}, N={n})"
+    slow = (f"it should take milliseconds. Likely mistake: finite differences (or a loop over the "
+            f"{d_in * h + h + h * d_out + d_out} weights) instead of backprop: a forward pass per "
+            "weight is far too slow. Use the chain rule with matrix products over the whole batch.")
+
+    class _TooSlow(BaseException):
+        pass
+
+    def _abort(signum, frame):
+        raise _TooSlow()
+
+    use_alarm = (_setitimer is not None and _current_thread() is _main_thread())
+    best = None
+    for _ in range(3):
+        args = copies(x, y, weights)
+        previous = _signal_fn(_SIGALRM, _abort) if use_alarm else None
+        if use_alarm:
+            _setitimer(_ITIMER_REAL, SPEED_ABORT_S)
+        try:
+            start = _perf_counter()
+            result = sub.backprop(*args)
+            elapsed = _perf_counter() - start
+        except _TooSlow:
+            raise Feedback(f"{name} was stopped after {SPEED_ABORT_S:.0f} s; {slow}") from None
+        finally:
+            if use_alarm:
+                _setitimer(_ITIMER_REAL, 0)
+                _signal_fn(_SIGALRM, previous)
+        best = elapsed if best is None else min(best, elapsed)
+        if best <= SPEED_LIMIT_S:
+            break
+    if best > SPEED_LIMIT_S:
+        raise Feedback(f"{name} took {best:.2f} s (best of 3); {slow}")
+    check_backprop(result, x, y, weights, name, TOL64, name_mistakes=False)
+
+
+@pytest.mark.points(1)
+def test_arguments_unchanged(sub):
+    """backprop and train never write into the arrays they are given."""
+    x, y, weights = make_problem(3, 4, 2, 5, seed=91)
+    mistake = ("an in-place operation (+=, -=, out=...) on an argument; compute new arrays "
+               "instead, e.g. new = w - lr * g")
+    for call, fn in [("backprop", lambda a, b, w: sub.backprop(a, b, w)),
+                     ("train", lambda a, b, w: sub.train(a, b, w, lr=0.1, epochs=2))]:
+        try:
+            fn(*read_only([x, y]), read_only(weights))
+        except ValueError as exc:
+            if "read-only" not in str(exc):
+                raise
+            raise Feedback(f"{call} wrote into an array it was given (the checks pass read-only "
+                           f"arrays, and numpy said: {exc}). Likely mistake: {mistake}.")
+        x2, y2, w2 = copies(x, y, weights)
+        fn(x2, y2, w2)
+        for label, before, after in zip(LABELS, weights, w2):
+            assert_unchanged(before, after, f"{call}: the caller's {label}", mistake=mistake)
+        assert_unchanged(x, x2, f"{call}: inputs", mistake=mistake)
+        assert_unchanged(y, y2, f"{call}: outputs", mistake=mistake)
+
+
+# --- train ---------------------------------------------------------------------------------------
+
+def _all_close(got, want, *, rtol, atol):
+    got, want = _np_array(got, dtype=_float64), _np_array(want, dtype=_float64)
+    return got.shape == want.shape and bool(_isclose(got, want, rtol=rtol, atol=atol).all())
+
+
+def check_train(result, x, y, weights, lr, epochs, name, *, path_tol):
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise Feedback(f"{name} should return a tuple (weights, losses), got "
+                       f"{type(result).__name__} {str(result)[:60]}.")
+    final, losses = result
+    if not isinstance(losses, (list, tuple, _ndarray)):
+        raise Feedback(f"{name}: losses should be a list of floats, got {type(losses).__name__}.")
+    losses = [check_float(v, f"{name}: losses[{i}]") for i, v in enumerate(losses)]
+    if len(losses) != epochs:
+        extra = (" One loss too many: record one loss per epoch, before its update."
+                 if len(losses) == epochs + 1 else "")
+        raise Feedback(f"{name}: got {len(losses)} losses, expected {epochs} (one per epoch).{extra}")
+    if epochs > 1 and max(losses) - min(losses) < 1e-12:
+        raise Feedback(f"{name}: every epoch's loss is {losses[0]:.6g}. Likely mistake: the new "
+                       "weights are not fed back; each epoch must start from the weights of the "
+                       "previous step.")
+    want_w, want_losses, final_loss = forward_difference_path(x, y, weights, lr, epochs)
+    diagnose = []
+    if not _all_close(losses, want_losses, rtol=1e-3, atol=path_tol):
+        # Wrong paths are computed only when they are needed to name the mistake.
+        diagnose = [("recorded each epoch's loss after its update; record it before the update",
+                     want_losses[1:] + [final_loss]),
+                    ("a sign error in the step: new = old - lr * gradient",
+                     forward_difference_path(x, y, weights, -lr, epochs)[1])]
+        if lr != 0.01:
+            diagnose.append(("train ignored its lr argument and stepped with 0.01",
+                             forward_difference_path(x, y, weights, 0.01, epochs)[1]))
+    assert_close(losses, want_losses, f"{name}: the losses", rtol=1e-3, atol=path_tol,
+                 diagnose=diagnose,
+                 hint="each epoch: grads, loss = backprop(inputs, outputs, weights); append loss; "
+                      "weights = [w - lr * g for w, g in zip(weights, grads)].")
+    if not isinstance(final, (list, tuple)) or len(final) != 4:
+        raise Feedback(f"{name}: the final weights should be a list of 4 arrays, got "
+                       f"{type(final).__name__}.")
+    for label, got, old, want in zip(LABELS, final, weights, want_w):
+        check_array(got, f"{name}: final {label}", shape=old.shape, dtype="floating")
+        assert_close(got, want, f"{name}: final {label}", rtol=1e-3, atol=path_tol,
+                     diagnose=[("returned the starting weights instead of the trained ones", old)],
+                     hint="return the weights after the last epoch's step.")
+    return losses
+
+
+@pytest.mark.points(2)
+def test_train_worked_setup(sub):
+    """train on the worked setup with the defaults (lr 0.01, 100 epochs) follows update_weights.train."""
+    x, y, weights = copies(WORKED_X, WORKED_Y, WORKED_W)
+    name = "train(worked setup) with the default lr and epochs"
+    losses = check_train(sub.train(x, y, weights), WORKED_X, WORKED_Y, WORKED_W, 0.01, 100, name,
+                         path_tol=5e-4)
+    rises = [i for i in range(1, len(losses)) if not losses[i] < losses[i - 1]]
+    if rises:
+        i = rises[0]
+        raise Feedback(f"{name}: the loss should fall at every epoch, but losses[{i}] = "
+                       f"{losses[i]:.6g} >= losses[{i - 1}] = {losses[i - 1]:.6g}.")
+
+
+@pytest.mark.points(2)
+def test_train_random_network(sub):
+    """train on a seeded random network (float64, lr 0.5, 8 epochs) follows update_weights.train."""
+    x, y, weights = make_problem(3, 4, 2, 5, seed=101)
+    name = "train(d_in=3, h=4, d_out=2, N=5, lr=0.5, epochs=8)"
+    check_train(sub.train(*copies(x, y, weights), lr=0.5, epochs=8), x, y, weights, 0.5, 8, name,
+                path_tol=2e-3)
