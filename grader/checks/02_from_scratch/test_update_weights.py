@@ -160,7 +160,7 @@ def check_step(x, y, weights, new, lr, name, *, sequential=None):
                              f"{ratio:.4g} times the true ones; divide (loss_plus - loss) by eps, "
                              f"the size of the nudge", ratio * want))
         assert_close(got, want,
-                     f"{name}: the gradient your step used for {label}, (old - new) / lr,",
+                     f"{name}: the gradient your step used for {label} [(old - new) / lr]",
                      **GRAD_TOL, diagnose=diagnose,
                      hint="for each entry: grad = (loss with that entry + eps - loss) / eps at the "
                           "original weights, and new = old - lr * grad.")
