@@ -1,0 +1,143 @@
+"""Transfer learning: fine-tune a pretrained ResNet18 to tell dog breeds apart.
+
+Training a deep network from scratch needs a lot of images. Transfer learning reuses a network
+trained on a large dataset (ImageNet: 1.2 million images, 1000 classes) as a feature extractor.
+ResNet18 turns an image (3, 224, 224) into a 512-number feature vector (its "backbone": the
+convolutions, then global average pooling), and a final linear layer `fc` maps those 512
+features to 1000 ImageNet scores. To classify, say, 5 dog breeds:
+
+1. load the network with its pretrained weights: torchvision.models.resnet18(weights="IMAGENET1K_V1");
+2. freeze the backbone: `p.requires_grad = False` for every parameter, so that no gradient is
+   computed for it and the optimizer never changes it;
+3. replace `fc` by a fresh nn.Linear(512, num_classes): new layers are trainable by default;
+4. give the optimizer only the trainable parameters (those with requires_grad True).
+
+Only 512 * num_classes + num_classes numbers are learned (2,565 for 5 breeds, against 11.7
+million in the whole network), so a few hundred images and a few minutes are enough.
+
+Shapes: a batch of images (N, 3, H, W), normalised with the ImageNet mean and standard deviation,
+gives logits (N, num_classes); labels are class indices (N,) int64. The loss is the cross-entropy.
+One epoch of training: model.train(); for each batch, move images and labels to the device,
+zero the gradients, forward, loss, backward, optimizer step. Evaluation: model.eval() (batch
+norm then uses its running statistics) and torch.no_grad() (no history recorded); the accuracy
+is the fraction of images whose highest logit is the true class: 45 right of 50 -> 0.9.
+
+Use the GPU when there is one: `pick_device()` returns cuda if available, else mps (Apple
+silicon), else cpu. Move the model there once and each batch as it arrives.
+
+The checks build the model with weights=None (no download) and train on small synthetic
+images; see this chapter's README for training on real dog photos with pretrained weights.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader
+from torchvision import datasets, models, transforms
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def image_folder_loaders(root: str | Path, batch_size: int, image_size: int = 224,
+                         num_workers: int = 0) -> tuple[DataLoader, DataLoader, list[str]]:
+    """Loaders for root/train/<breed>/*.jpg and root/val/<breed>/*.jpg, and the breed names.
+
+    Training images get light augmentation (random resized crop, horizontal flip); validation
+    images are resized and centre-cropped. Both are normalised with the ImageNet statistics,
+    which is what the pretrained weights expect. Batches are (N, 3, image_size, image_size).
+    """
+    root = Path(root).expanduser()
+    normalize = transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD)
+    train_tf = transforms.Compose([
+        transforms.RandomResizedCrop(image_size, scale=(0.7, 1.0)),
+        transforms.RandomHorizontalFlip(),
+        transforms.ToTensor(),
+        normalize,
+    ])
+    val_tf = transforms.Compose([
+        transforms.Resize(int(image_size * 256 / 224)),
+        transforms.CenterCrop(image_size),
+        transforms.ToTensor(),
+        normalize,
+    ])
+    train_set = datasets.ImageFolder(root / "train", transform=train_tf)
+    val_set = datasets.ImageFolder(root / "val", transform=val_tf)
+    if val_set.classes != train_set.classes:
+        raise ValueError(f"train/ and val/ hold different breeds: {train_set.classes} vs {val_set.classes}")
+    pin = torch.cuda.is_available()
+    train_loader = DataLoader(train_set, batch_size=batch_size, shuffle=True,
+                              num_workers=num_workers, pin_memory=pin)
+    val_loader = DataLoader(val_set, batch_size=batch_size, shuffle=False,
+                            num_workers=num_workers, pin_memory=pin)
+    return train_loader, val_loader, train_set.classes
+
+
+def pick_device() -> torch.device:
+    """cuda if available, else mps (Apple silicon), else cpu."""
+    # TODO: return torch.device("cuda") if torch.cuda.is_available(), else torch.device("mps")
+    #       if torch.backends.mps.is_available(), else torch.device("cpu").
+    raise NotImplementedError("pick_device: choose cuda, mps or cpu")
+
+
+def build_model(num_classes: int, weights=None) -> nn.Module:
+    """ResNet18 with a frozen backbone and a new trainable fc: images (N, 3, H, W) -> (N, num_classes)."""
+    # TODO: model = models.resnet18(weights=weights); set requires_grad = False on every
+    #       parameter; then replace model.fc by nn.Linear(512, num_classes) (trainable: new).
+    raise NotImplementedError("build_model: freeze the backbone, replace fc")
+
+
+def make_optimizer(model: nn.Module, lr: float = 1e-3) -> torch.optim.Optimizer:
+    """Adam over the trainable parameters only."""
+    # TODO: torch.optim.Adam over [p for p in model.parameters() if p.requires_grad], lr=lr.
+    raise NotImplementedError("make_optimizer: optimize only the trainable parameters")
+
+
+def train_one_epoch(model: nn.Module, loader, optimizer: torch.optim.Optimizer,
+                    device: torch.device) -> float:
+    """One pass over loader in train mode; returns the mean of the batch losses."""
+    # TODO: model.train(); for each (images, labels) batch: move both to `device`,
+    #       optimizer.zero_grad(), loss = F.cross_entropy(model(images), labels),
+    #       loss.backward(), optimizer.step(). Return the mean of loss.item() over the batches.
+    raise NotImplementedError("train_one_epoch: one pass of training")
+
+
+def evaluate(model: nn.Module, loader, device: torch.device) -> float:
+    """Accuracy in [0, 1] over loader, in eval mode without recording history."""
+    # TODO: model.eval(), and under torch.no_grad(): for each batch moved to `device`, predict
+    #       model(images).argmax(dim=1) and count the matches with the labels.
+    #       Return correct / number of images (a float in [0, 1]).
+    raise NotImplementedError("evaluate: accuracy in eval mode, without history")
+
+
+def fine_tune(train_loader, val_loader, num_classes: int, epochs: int = 3, lr: float = 1e-3,
+              device: torch.device | None = None, weights=None) -> tuple[nn.Module, list[dict]]:
+    """Build, train for `epochs` and evaluate after each; returns the model and the history.
+
+    history[i] == {"epoch": i + 1, "train_loss": float, "val_accuracy": float}.
+    """
+    # TODO: device = pick_device() if device is None; build the model (weights=weights) and
+    #       move it to the device; make the optimizer; then for each epoch (counting from 1)
+    #       train one epoch, evaluate on val_loader, and append
+    #       {"epoch": epoch, "train_loss": ..., "val_accuracy": ...} to the history.
+    raise NotImplementedError("fine_tune: put the pieces together")
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Fine-tune ResNet18 on a dog-breeds folder.")
+    parser.add_argument("root", help="folder with train/<breed>/*.jpg and val/<breed>/*.jpg")
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--weights", default="IMAGENET1K_V1", help='"none" for random weights')
+    args = parser.parse_args()
+    train_loader, val_loader, breeds = image_folder_loaders(args.root, args.batch_size)
+    weights = None if args.weights.lower() == "none" else args.weights
+    model, history = fine_tune(train_loader, val_loader, len(breeds), epochs=args.epochs,
+                               lr=args.lr, weights=weights)
+    print(f"{len(breeds)} breeds, final val accuracy {history[-1]['val_accuracy']:.3f}")
