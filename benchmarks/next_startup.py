@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _bench import REPO, Timing, fmt, kata_command, load_note, run_timed
+from _bench import Timing, fmt, kata_command, load_note, run_timed
 
 TARGET_S = 0.3
 HEAVY = ("torch", "numpy", "pytest")

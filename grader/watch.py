@@ -28,6 +28,7 @@ from .render import terminal as term
 
 TICK_MS = 200  # how often the loop wakes without file changes, to read keys and the stop event
 KEYS_HELP = "Save the file to check it.  Keys: [h]int  [l]ist  [n]ext exercise  [c]heck now  [q]uit"
+NO_KEYS_HELP = "Save the file to check it.  Ctrl-C stops watching."
 
 Batch = Iterable[tuple[object, str]]
 
@@ -38,6 +39,7 @@ class Session:
     def __init__(self, *, workspace: ws.Workspace, course: Course, echo: Callable[[str], None]):
         self.workspace, self.course, self.echo = workspace, course, echo
         self.current: ExerciseSpec | None = None
+        self.keys = True  # whether key presses are read (stdin is a terminal, or a test feeds them)
 
     # --- moving between exercises -----------------------------------------------------------
 
@@ -82,7 +84,7 @@ class Session:
             nxt = f"next: {following.id}" if following else "that was the last one!"
             self.echo(click.style(f"\nPassed! {nxt}", fg="green", bold=True))
             return True
-        self.echo("\n" + KEYS_HELP)
+        self.echo("\n" + (KEYS_HELP if self.keys else NO_KEYS_HELP))
         return False
 
     def on_changes(self, batch: Batch) -> bool:
@@ -166,6 +168,7 @@ def watch(*, workspace: ws.Workspace, course: Course | None = None, stop: thread
     with contextlib.ExitStack() as stack:
         if keys is None:
             keys = stack.enter_context(_terminal_keys())
+        session.keys = keys is not _NO_KEYS
         run(session, file_changes(workspace.exercises_dir, stop), keys, stop)
 
 
@@ -186,7 +189,7 @@ def _terminal_keys() -> Iterator[Callable[[], list[str]]]:
     except (AttributeError, ValueError, OSError):
         interactive = False
     if not interactive or os.name != "posix":
-        yield lambda: []
+        yield _NO_KEYS
         return
     import select
     import termios
@@ -207,6 +210,10 @@ def _terminal_keys() -> Iterator[Callable[[], list[str]]]:
         yield pending
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+def _NO_KEYS() -> list[str]:
+    return []
 
 
 def _same(path: str, target: Path) -> bool:
