@@ -129,11 +129,11 @@ def grade_files(specs: list[ExerciseSpec], files: dict[str, Path], *, course: Co
                 threads: int | None = None) -> list[ExerciseResult]:
     """Grade one file per exercise, `jobs` at a time, in manifest order. Never raises.
 
-    `threads`: the math threads each child may use (default: the CPUs shared among the jobs).
+    `threads`: the torch threads each check may use (default: one; see plugin.DEFAULT_THREADS).
     """
     from . import runner
     runner.warm_up()
-    threads = threads or max(1, _cpu_count() // max(1, jobs))
+    threads = threads or 1
     work = [runner.Job(spec, course.check_module(spec), Path(files[spec.id]).resolve(),
                        (display or {}).get(spec.id, str(files[spec.id])), require_gpu, threads)
             for spec in specs]

@@ -33,6 +33,7 @@ try:
     _torch_seed = torch.manual_seed
     _torch_set_default_dtype = torch.set_default_dtype
     _torch_set_grad_enabled = torch.set_grad_enabled
+    _torch_set_num_threads = torch.set_num_threads
     _torch_float32 = torch.float32
 except ImportError:  # pragma: no cover - torch is a dependency
     torch = None
@@ -43,6 +44,9 @@ _np_seed = np.random.seed
 _chdir = os.chdir
 
 SEED = 0
+# Checks work on small tensors: a second thread gains nothing and, on a busy machine, spins
+# against other processes (measured 5-20x slower training checks with two threads on two cores).
+DEFAULT_THREADS = 1
 OUTPUT_LIMIT = 4000  # characters of captured output kept per check
 FORBID_CHECK = "uses_only_allowed_apis"
 SESSION_KEY = pytest.StashKey["KataSession"]()
@@ -92,9 +96,10 @@ class KataSession:
                  spec: ExerciseSpec | None = None, display: str | None = None,
                  emit: Callable[[dict], None] | None = None, only: set[str] | None = None,
                  require_gpu: bool = False, memory_mib: int | None = None,
-                 prior: dict[str, str] | None = None):
+                 prior: dict[str, str] | None = None, threads: int = DEFAULT_THREADS):
         self.root, self.file, self.spec, self.display = root, file, spec, display
         self.prior = dict(prior or {})  # outcomes of checks an earlier child already ran
+        self.threads = max(1, threads)
         self.emit, self.only = emit, only
         self.require_gpu, self.memory_mib = require_gpu, memory_mib
         self.cwd = os.getcwd()
@@ -189,6 +194,7 @@ class KataSession:
             _torch_seed(SEED)
             _torch_set_default_dtype(_torch_float32)
             _torch_set_grad_enabled(True)
+            _torch_set_num_threads(self.threads)
 
     def load(self, exercise: Exercise):
         self.reset_globals()

@@ -36,7 +36,7 @@ class Job:
     submission: Path
     display: str  # the learner's file as messages name it
     require_gpu: bool = False
-    threads: int = 1
+    threads: int = 1  # torch threads per check (the plugin sets them before each check)
 
 
 def warm_up() -> None:
@@ -273,7 +273,8 @@ def _child_main(job: Job, only: list[str] | None, prior: dict[str, str], writer,
         from .plugin import KataSession
         session = KataSession(file=job.submission, spec=job.spec, display=job.display, emit=writer.send,
                               only=set(only) if only is not None else None,
-                              require_gpu=job.require_gpu, memory_mib=job.spec.memory, prior=prior)
+                              require_gpu=job.require_gpu, memory_mib=job.spec.memory, prior=prior,
+                              threads=job.threads)
         args = [str(job.check_module), "-p", "grader.plugin", "-s", "--assert=plain", "--import-mode=importlib",
                 "-p", "no:cacheprovider", "-p", "no:warnings", "-p", "no:terminal", "-p", "no:stepwise",
                 "--rootdir", str(job.check_module.parent), "-c", os.devnull]
@@ -304,11 +305,6 @@ def _isolate(job: Job, out_path: str) -> None:
     except (ValueError, OSError):
         pass
     sys.dont_write_bytecode = True
-    try:
-        import torch
-        torch.set_num_threads(max(1, job.threads))
-    except ImportError:
-        pass
 
 
 # --- process helpers ----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import pytest
 
 from grader import api
 from grader.course import default_course
+from grader.loader import load_submission
 
 HERE = Path(__file__).parent
 FAKE_COURSE = HERE / "fixtures" / "course"
@@ -40,3 +41,8 @@ def install(space, exercise: str, source: Path) -> Path:
 def digest(folder: Path) -> dict[str, str]:
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def load(path: Path):
+    """A course file (a stub or a solution) as a fresh module, loaded the way the grader loads it."""
+    return load_submission(path, f"given_{path.parent.parent.name}_{path.stem}")

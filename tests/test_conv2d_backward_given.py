@@ -2,12 +2,13 @@
 same in the stub and in the solution."""
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 import torch
 import torch.nn.functional as F
+
+from .conftest import load
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,13 +19,6 @@ CONFIGS = [
     (3, 2, 8, 6, 5, 2, 3, 3, 2, False),
     (1, 4, 6, 10, 2, 1, 1, 1, 0, True),
 ]
-
-
-def load(path: Path):
-    spec = importlib.util.spec_from_file_location(f"given_{path.parent.parent.name}_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(params=["exercises", "solutions"])

@@ -5,22 +5,16 @@ a temporary directory with PIL and reads it back through the loaders.
 """
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 import torch
 from PIL import Image
 
+from .conftest import load
+
 ROOT = Path(__file__).resolve().parents[1]
 BREEDS = {"beagle": (200, 120, 40), "husky": (120, 130, 140), "poodle": (250, 250, 250)}
-
-
-def load(path: Path):
-    spec = importlib.util.spec_from_file_location(f"given_{path.parent.parent.name}_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(params=["exercises", "solutions"])

@@ -12,7 +12,11 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, check_float, rng
+from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, check_float
+from grader.checks.network import (
+    LABELS, WORKED_X, WORKED_Y, WORKED_W, make_problem, copies, as64, read_only, exact, loss64,
+    tensor64,
+)
 
 # Bound at import, before any submission is loaded (it may reassign module attributes).
 _perf_counter = _time.perf_counter
@@ -23,30 +27,14 @@ _signal_fn = _signal.signal
 _main_thread = _threading.main_thread
 _current_thread = _threading.current_thread
 _np_array = np.array
-_float32 = np.float32
 _float64 = np.float64
 _ndarray = np.ndarray
-_from_numpy = torch.from_numpy
-_sigmoid = torch.sigmoid
-_tmean = torch.mean
-_autograd_grad = torch.autograd.grad
 _no_grad = torch.no_grad
 _tzeros = torch.zeros
 _tfloat64 = torch.float64
 _exp = np.exp
 _isclose = np.isclose
 
-LABELS = ["W_h", "b_h", "W_o", "b_o"]
-
-# The worked setup of CURRICULUM.md (float32, as given there).
-WORKED_X = _np_array([[1.0, 1.0]], dtype=_float32)
-WORKED_Y = _np_array([[0.0]], dtype=_float32)
-WORKED_W = [
-    _np_array([[-0.0053, 0.3793], [-0.5820, -0.5204], [-0.2723, 0.1896]], dtype=_float32).T.copy(),
-    _np_array([-0.0140, 0.5607, -0.0628], dtype=_float32),
-    _np_array([[0.1528, -0.1745, -0.1135]], dtype=_float32).T.copy(),
-    _np_array([-0.5516], dtype=_float32),
-]
 
 # (d_in, h, d_out, N): batch of 1 included, N equal to h or d_out in two of them (so that a
 # bias gradient summed over the wrong axis has the right shape and is judged by its values).
@@ -60,71 +48,20 @@ SPEED_LIMIT_S = 1.0   # generous: the vectorised backprop takes a few ms, a per-
 SPEED_ABORT_S = 3.0
 
 
-def make_problem(d_in, h, d_out, n, seed):
-    """Seeded float64 inputs, targets and weights [W_h, b_h, W_o, b_o]."""
-    g = rng(seed)
-    x = g.standard_normal((n, d_in))
-    y = g.standard_normal((n, d_out))
-    weights = [g.standard_normal((d_in, h)), g.standard_normal(h) * 0.5,
-               g.standard_normal((h, d_out)), g.standard_normal(d_out) * 0.5]
-    return x, y, weights
-
-
-def copies(x, y, weights):
-    return x.copy(), y.copy(), [w.copy() for w in weights]
-
-
-def as64(weights):
-    return [_np_array(w, dtype=_float64) for w in weights]
-
-
-def read_only(arrays):
-    out = []
-    for a in arrays:
-        a = a.copy()
-        a.flags.writeable = False
-        out.append(a)
-    return out
-
-
-# --- oracles (torch, float64) --------------------------------------------------------------------
-
-def _t(a, requires_grad=False):
-    return _from_numpy(_np_array(a, dtype=_float64)).requires_grad_(requires_grad)
-
-
-def _loss(x, y, ws):
-    W_h, b_h, W_o, b_o = ws
-    return _tmean((_sigmoid(x @ W_h + b_h) @ W_o + b_o - y) ** 2)
-
-
-def exact(x, y, weights):
-    """(loss, [dloss/dW_h, dloss/db_h, dloss/dW_o, dloss/db_o]) by autograd, float64."""
-    ws = [_t(w, True) for w in weights]
-    loss = _loss(_t(x), _t(y), ws)
-    grads = _autograd_grad(loss, ws)
-    return float(loss.detach()), [g.numpy() for g in grads]
-
-
-def loss_at(x, y, weights):
-    with _no_grad():
-        return float(_loss(_t(x), _t(y), [_t(w) for w in weights]))
-
-
 def central_differences(x, y, weights, eps=1e-6):
     """Every gradient by (loss(w + eps) - loss(w - eps)) / (2 eps), float64."""
     with _no_grad():
-        x, y = _t(x), _t(y)
-        ws = [_t(w) for w in weights]
+        x, y = tensor64(x), tensor64(y)
+        ws = [tensor64(w) for w in weights]
         grads = []
         for w in ws:
             flat, grad = w.view(-1), _tzeros(w.numel(), dtype=_tfloat64)
             for k in range(flat.numel()):
                 old = float(flat[k])
                 flat[k] = old + eps
-                plus = float(_loss(x, y, ws))
+                plus = float(loss64(x, y, ws))
                 flat[k] = old - eps
-                minus = float(_loss(x, y, ws))
+                minus = float(loss64(x, y, ws))
                 flat[k] = old
                 grad[k] = (plus - minus) / (2 * eps)
             grads.append(grad.view(w.shape).numpy())
@@ -134,10 +71,10 @@ def central_differences(x, y, weights, eps=1e-6):
 def forward_difference_path(x, y, weights, lr, epochs, eps=1e-4):
     """update_weights.train's path: forward-difference gradients at the original weights, float64."""
     with _no_grad():
-        x, y = _t(x), _t(y)
-        ws, losses = [_t(w) for w in weights], []
+        x, y = tensor64(x), tensor64(y)
+        ws, losses = [tensor64(w) for w in weights], []
         for _ in range(epochs):
-            base = float(_loss(x, y, ws))
+            base = float(loss64(x, y, ws))
             losses.append(base)
             new = [w.clone() for w in ws]
             for w, n in zip(ws, new):
@@ -145,11 +82,11 @@ def forward_difference_path(x, y, weights, lr, epochs, eps=1e-4):
                 for k in range(flat.numel()):
                     old = float(flat[k])
                     flat[k] = old + eps
-                    plus = float(_loss(x, y, ws))
+                    plus = float(loss64(x, y, ws))
                     flat[k] = old
                     n.view(-1)[k] = old - lr * (plus - base) / eps
             ws = new
-        return [w.numpy() for w in ws], losses, float(_loss(x, y, ws))
+        return [w.numpy() for w in ws], losses, float(loss64(x, y, ws))
 
 
 def wrong_gradients(x, y, weights):

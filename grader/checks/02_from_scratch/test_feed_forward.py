@@ -7,13 +7,12 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, check_float, rng
+from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, check_float
+from grader.checks.network import (
+    WORKED_X, WORKED_Y, WORKED_W, make_problem, copies, tensor64,
+)
 
 # Bound at import, before any submission is loaded (it may reassign module attributes).
-_np_array = np.array
-_float32 = np.float32
-_float64 = np.float64
-_from_numpy = torch.from_numpy
 _sigmoid = torch.sigmoid
 _tanh = torch.tanh
 _tmean = torch.mean
@@ -24,15 +23,6 @@ _no_grad = torch.no_grad
 _isclose = torch.isclose
 _ndarray = np.ndarray
 
-# The worked setup of CURRICULUM.md (float32, as given there).
-WORKED_X = _np_array([[1.0, 1.0]], dtype=_float32)
-WORKED_Y = _np_array([[0.0]], dtype=_float32)
-WORKED_W = [
-    _np_array([[-0.0053, 0.3793], [-0.5820, -0.5204], [-0.2723, 0.1896]], dtype=_float32).T.copy(),
-    _np_array([-0.0140, 0.5607, -0.0628], dtype=_float32),
-    _np_array([[0.1528, -0.1745, -0.1135]], dtype=_float32).T.copy(),
-    _np_array([-0.5516], dtype=_float32),
-]
 WORKED_PREDICTION = -0.5784   # to 4 decimals
 WORKED_LOSS = 0.33455         # (-0.5784)**2
 
@@ -41,25 +31,11 @@ SHAPES = [(2, 3, 1, 1), (3, 4, 2, 1), (4, 8, 3, 5), (1, 2, 1, 7), (5, 6, 4, 16)]
 TOL = dict(rtol=1e-4, atol=1e-6)
 
 
-def make_problem(d_in, h, d_out, n, seed):
-    """Seeded float64 inputs, targets and weights [W_h, b_h, W_o, b_o]."""
-    g = rng(seed)
-    x = g.standard_normal((n, d_in))
-    y = g.standard_normal((n, d_out))
-    weights = [g.standard_normal((d_in, h)), g.standard_normal(h) * 0.5,
-               g.standard_normal((h, d_out)), g.standard_normal(d_out) * 0.5]
-    return x, y, weights
-
-
-def _t(a):
-    return _from_numpy(_np_array(a, dtype=_float64))
-
-
 def oracle(x, y, weights):
     """Every value a check compares with, correct and wrong (for naming mistakes), in float64."""
     with _no_grad():
-        x, y = _t(x), _t(y)
-        W_h, b_h, W_o, b_o = (_t(w) for w in weights)
+        x, y = tensor64(x), tensor64(y)
+        W_h, b_h, W_o, b_o = (tensor64(w) for w in weights)
         z = x @ W_h + b_h
         hidden = _sigmoid(z)
         p = hidden @ W_o + b_o
@@ -94,10 +70,6 @@ def oracle(x, y, weights):
             wrong_losses.append((mistake, _tmean((wrong_p - y) ** 2)))
         out["wrong_losses"] = wrong_losses
         return out
-
-
-def copies(x, y, weights):
-    return x.copy(), y.copy(), [w.copy() for w in weights]
 
 
 def _distinct(diagnose, expected, rtol=1e-4, atol=1e-6):

@@ -12,30 +12,18 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, check_float, rng
+from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, check_float
+from grader.checks.network import (
+    LABELS, WORKED_X, WORKED_Y, WORKED_W, make_problem, copies, as64, read_only, exact, loss64, loss_at,
+    tensor64,
+)
 
 # Bound at import, before any submission is loaded (it may reassign module attributes).
 _np_array = np.array
-_float32 = np.float32
 _float64 = np.float64
 _ndarray = np.ndarray
-_from_numpy = torch.from_numpy
-_sigmoid = torch.sigmoid
-_tmean = torch.mean
-_autograd_grad = torch.autograd.grad
 _no_grad = torch.no_grad
 
-LABELS = ["W_h", "b_h", "W_o", "b_o"]
-
-# The worked setup of CURRICULUM.md (float32, as given there).
-WORKED_X = _np_array([[1.0, 1.0]], dtype=_float32)
-WORKED_Y = _np_array([[0.0]], dtype=_float32)
-WORKED_W = [
-    _np_array([[-0.0053, 0.3793], [-0.5820, -0.5204], [-0.2723, 0.1896]], dtype=_float32).T.copy(),
-    _np_array([-0.0140, 0.5607, -0.0628], dtype=_float32),
-    _np_array([[0.1528, -0.1745, -0.1135]], dtype=_float32).T.copy(),
-    _np_array([-0.5516], dtype=_float32),
-]
 
 # A forward difference with eps = 1e-4 is off the exact gradient by about eps/2 * (2nd derivative)
 # (<= 1e-4 here) plus, in float32, rounding of the loss divided by eps (<= 1e-3 here).
@@ -46,60 +34,18 @@ LOSS_TOL = dict(rtol=1e-4, atol=1e-6)
 SHAPES = [(2, 3, 1, 1), (3, 4, 2, 1), (4, 5, 3, 6), (1, 2, 2, 9)]
 
 
-def make_problem(d_in, h, d_out, n, seed):
-    """Seeded float64 inputs, targets and weights [W_h, b_h, W_o, b_o]."""
-    g = rng(seed)
-    x = g.standard_normal((n, d_in))
-    y = g.standard_normal((n, d_out))
-    weights = [g.standard_normal((d_in, h)), g.standard_normal(h) * 0.5,
-               g.standard_normal((h, d_out)), g.standard_normal(d_out) * 0.5]
-    return x, y, weights
-
-
-def copies(x, y, weights):
-    return x.copy(), y.copy(), [w.copy() for w in weights]
-
-
-def as64(weights):
-    return [_np_array(w, dtype=_float64) for w in weights]
-
-
-# --- oracle (torch, float64) ---------------------------------------------------------------------
-
-def _t(a, requires_grad=False):
-    return _from_numpy(_np_array(a, dtype=_float64)).requires_grad_(requires_grad)
-
-
-def _loss(x, y, ws):
-    W_h, b_h, W_o, b_o = ws
-    return _tmean((_sigmoid(x @ W_h + b_h) @ W_o + b_o - y) ** 2)
-
-
-def exact(x, y, weights):
-    """(loss, [dloss/dW_h, dloss/db_h, dloss/dW_o, dloss/db_o]) by autograd, float64."""
-    ws = [_t(w, True) for w in weights]
-    loss = _loss(_t(x), _t(y), ws)
-    grads = _autograd_grad(loss, ws)
-    return float(loss.detach()), [g.numpy() for g in grads]
-
-
-def loss_at(x, y, weights):
-    with _no_grad():
-        return float(_loss(_t(x), _t(y), [_t(w) for w in weights]))
-
-
 def sequential_step(x, y, weights, lr, eps=1e-4):
     """The classic wrong step: each entry's gradient taken after the earlier entries moved."""
     with _no_grad():
-        x, y = _t(x), _t(y)
-        ws = [_t(w) for w in weights]
+        x, y = tensor64(x), tensor64(y)
+        ws = [tensor64(w) for w in weights]
         for w in ws:
             flat = w.view(-1)
             for k in range(flat.numel()):
                 old = float(flat[k])
-                base = float(_loss(x, y, ws))
+                base = float(loss64(x, y, ws))
                 flat[k] = old + eps
-                plus = float(_loss(x, y, ws))
+                plus = float(loss64(x, y, ws))
                 flat[k] = old - lr * (plus - base) / eps
         return [w.numpy() for w in ws]
 
@@ -218,15 +164,6 @@ def test_eps_is_used(sub):
     name = "update_weights(..., lr=0.5, eps=1e-6)"
     new, _ = check_result_types(sub.update_weights(*copies(x, y, weights), 0.5, 1e-6), weights, name)
     check_step(x, y, weights, new, 0.5, name)
-
-
-def read_only(arrays):
-    out = []
-    for a in arrays:
-        a = a.copy()
-        a.flags.writeable = False
-        out.append(a)
-    return out
 
 
 IN_PLACE = ("nudging or updating the caller's arrays in place; copy an array (w.copy()) before "

@@ -25,19 +25,6 @@ _isfinite = torch.isfinite
 _BackwardCFunction = torch.autograd.function.BackwardCFunction
 _Function = torch.autograd.Function
 
-_get_num_threads = torch.get_num_threads
-_set_num_threads = torch.set_num_threads
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """One intra-op thread: these tiny tensors gain nothing from a second one, and lose a lot
-    when the machine's cores are shared (kata grade --jobs 2)."""
-    before = _get_num_threads()
-    _set_num_threads(1)
-    yield
-    _set_num_threads(before)
-
 
 LINEAR_SHAPES = [(1, 3, 5), (4, 5, 3), (7, 6, 6), (2, 1, 4)]   # (batch, in_features, out_features)
 NOT_TRANSPOSED = "x @ weight without the transpose; the layer computes x @ weight.T + bias"

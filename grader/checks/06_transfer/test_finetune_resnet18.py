@@ -32,8 +32,6 @@ _equal = torch.equal
 _allclose = torch.allclose
 _Tensor = torch.Tensor
 _device = torch.device
-_get_num_threads = torch.get_num_threads
-_set_num_threads = torch.set_num_threads
 _DataLoader = DataLoader
 _TensorDataset = TensorDataset
 _cuda_is_available = torch.cuda.is_available
@@ -46,16 +44,6 @@ MEAN = _tensor([0.485, 0.456, 0.406]).view(3, 1, 1)
 STD = _tensor([0.229, 0.224, 0.225]).view(3, 1, 1)
 COLOURS = _tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 1.0, 0.0],
                    [1.0, 0.0, 1.0]])
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """One torch thread: 32-pixel images gain nothing from more, and extra threads only spin
-    against other processes on a busy machine."""
-    threads = _get_num_threads()
-    _set_num_threads(1)
-    yield
-    _set_num_threads(threads)
 
 
 def colour_images(n, seed, classes=4, size=SIZE):

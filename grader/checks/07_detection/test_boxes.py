@@ -33,8 +33,6 @@ _float32 = torch.float32
 _int64 = torch.int64
 _Module = nn.Module
 _device = torch.device
-_get_num_threads = torch.get_num_threads
-_set_num_threads = torch.set_num_threads
 _clone = torch.Tensor.clone
 _builders = {name: getattr(_detection, name) for name in (
     "fasterrcnn_mobilenet_v3_large_320_fpn", "fasterrcnn_mobilenet_v3_large_fpn",
@@ -44,16 +42,6 @@ _families = {"fasterrcnn": _FasterRCNN, "fcos": _FCOS, "retinanet": _RetinaNet}
 _original_download = _tv_api.load_state_dict_from_url
 
 TOL = dict(rtol=1e-5, atol=1e-6)
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """One torch thread: these small operations gain nothing from more, and extra threads only
-    spin against other processes on a busy machine."""
-    threads = _get_num_threads()
-    _set_num_threads(1)
-    yield
-    _set_num_threads(threads)
 
 
 def random_boxes(n, seed, *, size=20, degenerate=False, integer=False):

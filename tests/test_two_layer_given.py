@@ -1,11 +1,12 @@
-"""The code the update_weights stub gives complete (sigmoid, feed_forward) must be right."""
+"""The code the update_weights and chain_rule stubs give complete (sigmoid, feed_forward) must be right."""
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from .conftest import load
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKED_W = [
@@ -16,16 +17,11 @@ WORKED_W = [
 ]
 
 
-def load(path: Path):
-    spec = importlib.util.spec_from_file_location(f"given_{path.parent.parent.name}_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(params=["exercises", "solutions"])
+@pytest.fixture(params=[(folder, name) for name in ("update_weights", "chain_rule")
+                        for folder in ("exercises", "solutions")], ids="/".join)
 def module(request):
-    return load(ROOT / request.param / "02_from_scratch" / "update_weights.py")
+    folder, name = request.param
+    return load(ROOT / folder / "02_from_scratch" / f"{name}.py")
 
 
 def test_feed_forward_worked_setup(module):
@@ -44,10 +40,15 @@ def test_feed_forward_is_the_mean_over_all_entries(module):
     assert np.allclose(module.sigmoid(np.array([0.0, 2.0])), [0.5, 1 / (1 + np.exp(-2.0))])
 
 
-def test_stub_todos_raise():
-    stub = load(ROOT / "exercises" / "02_from_scratch" / "update_weights.py")
+TODOS = {"update_weights": lambda stub, x, y: stub.update_weights(x, y, WORKED_W, 0.01),
+         "chain_rule": lambda stub, x, y: stub.backprop(x, y, WORKED_W)}
+
+
+@pytest.mark.parametrize("name", sorted(TODOS))
+def test_stub_todos_raise(name):
+    stub = load(ROOT / "exercises" / "02_from_scratch" / f"{name}.py")
     x, y = np.ones((1, 2)), np.zeros((1, 1))
     with pytest.raises(NotImplementedError):
-        stub.update_weights(x, y, WORKED_W, 0.01)
+        TODOS[name](stub, x, y)
     with pytest.raises(NotImplementedError):
         stub.train(x, y, WORKED_W)
