@@ -35,6 +35,31 @@ def test_derivative(sub, label, f, df, x):
                  hint="make x a float tensor with requires_grad=True, call backward() on f(x), read x.grad")
 
 
+class _Spy:
+    """A function that records whether autograd could differentiate through its inputs."""
+
+    def __init__(self, f):
+        self.f, self.calls = f, []
+
+    def __call__(self, *ts):
+        self.calls.append([isinstance(t, torch.Tensor) and t.requires_grad for t in ts])
+        return self.f(*ts)
+
+
+def test_derivative_uses_autograd(sub):
+    """derivative and gradient call f on tensors that record history (autograd, not finite differences)"""
+    for name, spy, args in [("derivative", _Spy(lambda t: t**3), (sub.derivative, 1.5)),
+                            ("gradient", _Spy(lambda a, b: a * b), (sub.gradient, 2.0, 3.0))]:
+        fn, *point = args
+        fn(spy, *point)
+        if not spy.calls:
+            raise Feedback(f"{name} never called f.")
+        if not any(all(flags) for flags in spy.calls):
+            raise Feedback(f"{name} called f on inputs that do not record history, {len(spy.calls)} time(s)."
+                           " Likely mistake: finite differences (f(x + h) - f(x - h)) / 2h instead of"
+                           " autograd; make each input a tensor with requires_grad=True and call backward().")
+
+
 @pytest.mark.points(2)
 def test_gradient_of_several_inputs(sub):
     """gradient(x*y + z**2, 1, 2, 3) is [2, 1, 6]"""
