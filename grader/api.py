@@ -131,12 +131,20 @@ def grade_files(specs: list[ExerciseSpec], files: dict[str, Path], *, course: Co
 
     `threads`: the torch threads each check may use (default: one; see plugin.DEFAULT_THREADS).
     """
+    pairs = [(spec, Path(files[spec.id]), (display or {}).get(spec.id, str(files[spec.id]))) for spec in specs]
+    return grade_pairs(pairs, course=course, jobs=jobs, require_gpu=require_gpu, threads=threads)
+
+
+def grade_pairs(pairs: list[tuple[ExerciseSpec, Path, str]], *, course: Course, jobs: int = 1,
+                require_gpu: bool = False, threads: int | None = None) -> list[ExerciseResult]:
+    """Grade (exercise, file, display name) triples, `jobs` at a time, in order. Never raises.
+
+    The same exercise may appear many times (`kata dev check` grades every mutant of one).
+    """
     from . import runner
     runner.warm_up()
-    threads = threads or 1
-    work = [runner.Job(spec, course.check_module(spec), Path(files[spec.id]).resolve(),
-                       (display or {}).get(spec.id, str(files[spec.id])), require_gpu, threads)
-            for spec in specs]
+    work = [runner.Job(spec, course.check_module(spec), Path(path).resolve(), display, require_gpu, threads or 1)
+            for spec, path, display in pairs]
     if jobs <= 1 or len(work) <= 1:
         return [runner.grade(job) for job in work]
     from concurrent.futures import ThreadPoolExecutor  # here, not at the top: `kata next` stays light

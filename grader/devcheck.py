@@ -27,7 +27,7 @@ class Finding:
 
 
 def run(course: Course, *, only: list[str] | None = None, jobs: int = 1) -> list[Finding]:
-    from .api import grade_files
+    from .api import grade_pairs
     specs = [course.manifest.get(i) for i in only] if only else list(course.manifest)
     findings = [] if only else stray_files(course)
     gradings: list[tuple[ExerciseSpec, str, Path]] = []  # (exercise, subject, file to grade)
@@ -44,28 +44,10 @@ def run(course: Course, *, only: list[str] | None = None, jobs: int = 1) -> list
         gradings += [(spec, f"mutant {m.name}", m) for m in mutants]
         gradings += [(spec, f"alternative {a.name}", a)
                      for a in sorted((course.alternatives_dir / spec.id).glob("*.py"))]
-    results = _grade_all(gradings, course, jobs, grade_files)
+    results = grade_pairs([(spec, path, str(path)) for spec, _, path in gradings], course=course, jobs=jobs)
     for (spec, subject, path), result in zip(gradings, results):
         findings.append(_judge(spec, subject, path, result))
     return findings
-
-
-def _grade_all(gradings, course: Course, jobs: int, grade_files) -> list[ExerciseResult]:
-    """Grade in rounds of distinct exercises, so `jobs` exercises run side by side."""
-    out: list[ExerciseResult | None] = [None] * len(gradings)
-    pending = list(range(len(gradings)))
-    while pending:
-        batch, seen = [], set()
-        for i in pending:
-            if gradings[i][0].id not in seen:
-                seen.add(gradings[i][0].id)
-                batch.append(i)
-        specs = [gradings[i][0] for i in batch]
-        files = {gradings[i][0].id: gradings[i][2] for i in batch}
-        for i, result in zip(batch, grade_files(specs, files, course=course, jobs=jobs)):
-            out[i] = result
-        pending = [i for i in pending if i not in set(batch)]
-    return out  # type: ignore[return-value]
 
 
 def _judge(spec: ExerciseSpec, subject: str, path: Path, result: ExerciseResult) -> Finding:

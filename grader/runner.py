@@ -305,6 +305,12 @@ def _isolate(job: Job, out_path: str) -> None:
     except (ValueError, OSError):
         pass
     sys.dont_write_bytecode = True
+    # A parent that ran torch on several threads leaves an OpenMP pool whose threads did not
+    # survive the fork: the first parallel op here would wait for them forever. One thread
+    # runs inline, from the check module's import on (the plugin resets it before each check).
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(job.threads)
 
 
 # --- process helpers ----------------------------------------------------------------------------
