@@ -251,6 +251,8 @@ def classroom_github(repo: Path, package: str | None, force: bool) -> None:
     from . import classroom as cls
     target = cls.write_github_workflow(repo=repo, package=package, force=force)
     click.echo(f"Wrote {target}: every push is graded and the points go to GitHub Classroom.")
+    click.echo(f"It installs {package or cls.default_package()}; if that is not on PyPI, pass"
+               " --package with a git URL of your kata (see the README).")
 
 
 @classroom.command("gradescope")
@@ -263,6 +265,9 @@ def classroom_gradescope(out: Path, package: str | None) -> None:
     from . import classroom as cls
     target = cls.write_gradescope_zip(out=out, package=package)
     click.echo(f"Wrote {target}: upload it as the assignment's autograder on Gradescope.")
+    if package is None:
+        click.echo(f"setup.sh installs {cls.default_package()} from PyPI; to put your own kata in the zip, build"
+                   " a wheel (pip wheel --no-deps . -w dist) and pass it with --package.")
 
 
 @cli.command()

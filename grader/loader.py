@@ -14,10 +14,12 @@ from pathlib import Path
 class SubmissionLoadError(Exception):
     """The learner's file does not import; the message is the learner's own traceback."""
 
-    def __init__(self, message: str, line: int | None = None, exit_code: object = None):
+    def __init__(self, message: str, line: int | None = None, exit_code: object = None,
+                 out_of_memory: bool = False):
         super().__init__(message)
         self.line = line
         self.exit_code = exit_code
+        self.out_of_memory = out_of_memory
 
 
 def load_submission(path: Path, module_name: str, display: str | None = None) -> types.ModuleType:
@@ -41,6 +43,11 @@ def load_submission(path: Path, module_name: str, display: str | None = None) ->
             f"{display} called sys.exit({exc.code!r}) while being imported; remove that call"
             " (or put it under `if __name__ == \"__main__\":`).",
             line=learner_line(exc, path), exit_code=exc.code) from None
+    except MemoryError as exc:
+        raise SubmissionLoadError(
+            f"{display} ran out of memory while being imported:\n" + learner_traceback(exc, path, display)
+            + "\nLook for an array or tensor far larger than the exercise needs.",
+            line=learner_line(exc, path), out_of_memory=True) from None
     except BaseException as exc:  # noqa: BLE001 - anything the file raises is the learner's error
         raise SubmissionLoadError(
             f"{display} raised an exception while being imported:\n"

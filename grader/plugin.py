@@ -179,7 +179,7 @@ class KataSession:
                 self.load(exercise)
             except SubmissionLoadError as exc:
                 self._emit({"type": "load_error", "message": str(exc), "line": exc.line,
-                            "output": out.text()})
+                            "fault": "memory" if exc.out_of_memory else "error", "output": out.text()})
                 return
         self._emit({"type": "loaded", "output": out.text()})
 

@@ -1,15 +1,15 @@
 """Grade one exercise in isolated child processes. `grade` never raises.
 
 The parent imports numpy, torch and pytest once (`warm_up`) and forks a child per exercise
-(spawn where fork is unavailable). The child runs the hidden checks with pytest and the kata
+(POSIX: Linux and macOS). The child runs the hidden checks with pytest and the kata
 plugin, and streams one record per event over a pipe; what the submission prints goes elsewhere,
-so nothing printed can pass for a result. The parent enforces the limits: wall time, memory
-(RLIMIT_DATA in the child, RSS watched from outside), and bounded output. When a check hangs or
-kills the child, that check alone is charged and the remaining checks run in a fresh child.
+so nothing printed can pass for a result (channel.py says how records travel). The parent
+enforces the limits: wall time, memory (RLIMIT_DATA in the child, RSS watched from outside), and
+bounded output. When a check hangs or kills the child, that check alone is charged and the
+remaining checks run in a fresh child, until the exercise has used up its time budget.
 """
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import signal
 import sys
@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import channel
 from .manifest import ExerciseSpec
 from .results import CheckResult, ExerciseResult
 
@@ -27,6 +28,7 @@ WARM_MODULES = ("numpy", "torch", "pytest", "grader.plugin", "torch.optim", "tor
 OUTPUT_LIMIT = 8000  # characters of captured output kept per exercise
 FILE_OUTPUT_LIMIT = 16 * 2**20  # bytes the child may write to its stdout/stderr file
 POLL_S = 0.02
+BUDGET_TIMEOUTS = 3  # an exercise may run this many times its timeout in all, retries included
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class _State:
 @dataclass
 class _ChildRun:
     end: str = "done"  # done | timeout | memory | crash
+    garbled: bool = False  # something other than the plugin wrote into the record channel
     detail: str = ""
     loading: bool = False  # the import probe started but did not finish
     current: str | None = None  # a check that started and did not finish
@@ -89,7 +92,7 @@ def _grade(job: Job) -> ExerciseResult:
         return _fault(job, "error", f"kata has no hidden checks for '{spec.id}' ({job.check_module} is missing).")
     if not job.submission.is_file():
         return _fault(job, "error", f"{job.display} does not exist: run `kata reset {spec.id}` to restore the stub.")
-    from .plugin import missing_requirement
+    from .plugin import FORBID_CHECK, missing_requirement
     for need in spec.requires:
         reason = None if need == "cuda" else missing_requirement(need)
         if reason:
@@ -97,6 +100,8 @@ def _grade(job: Job) -> ExerciseResult:
 
     state = _State()
     remaining: list[str] | None = None
+    budget_ends = time.monotonic() + BUDGET_TIMEOUTS * spec.timeout
+    budget_spent = False
     while True:
         run = _run_child(job, remaining, state)
         if run.loading:
@@ -115,6 +120,15 @@ def _grade(job: Job) -> ExerciseResult:
             # Ended without starting them: nothing more to learn by retrying.
             _charge(state, left, "Not run: grading stopped before this check.")
             break
+        if time.monotonic() > budget_ends and not budget_spent:
+            budget_spent = True
+            # The forbidden-API check only reads the file and the outcomes so far: it still runs.
+            _charge(state, [n for n in left if n != FORBID_CHECK],
+                    f"Not run: the checks of this exercise already ran longer than"
+                    f" {BUDGET_TIMEOUTS} x {spec.timeout:g} s in all. Fix the hang above first.")
+            left = [n for n in left if n == FORBID_CHECK]
+            if not left:
+                break
         remaining = left
     return _assemble(job, state)
 
@@ -151,7 +165,8 @@ def _assemble(job: Job, state: _State) -> ExerciseResult:
     checks = tuple(state.checks[name] for name in state.order if name in state.checks)
     fault, message = None, ""
     if state.load_error is not None:
-        fault, message = "error", state.load_error["message"]
+        fault = "memory" if state.load_error.get("fault") == "memory" else "error"
+        message = str(state.load_error.get("message", ""))
     for status in ("memory", "timeout", "error"):  # the most telling fault wins
         found = [m for s, m in state.faults if s == status]
         if found:
@@ -165,44 +180,38 @@ def _assemble(job: Job, state: _State) -> ExerciseResult:
 
 
 def _run_child(job: Job, only: list[str] | None, state: _State) -> _ChildRun:
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    reader, writer = ctx.Pipe(duplex=False)
     fd, out_path = tempfile.mkstemp(prefix="kata-out-")
     os.close(fd)
     prior = {c.name: "not_implemented" if c.not_implemented else c.outcome for c in state.checks.values()}
-    process = ctx.Process(target=_child_main, args=(job, only, prior, writer, out_path), daemon=True)
     run = _ChildRun()
+    with channel.FORK_LOCK:
+        read_fd, write_fd = channel.open_pipe()
+        try:
+            process = _Child.fork(lambda: _child_main(job, only, prior, write_fd, out_path))
+        finally:
+            channel.close(write_fd, locked=True)  # the child holds the only write end now
     try:
-        process.start()
-        writer.close()
-        run = _watch(job, process, reader, state)
+        run = _watch(job, process, channel.Reader(read_fd), state)
     finally:
         _kill(process)
-        reader.close()
+        channel.close(read_fd)
         state.outputs.append(_file_tail(out_path))
         os.unlink(out_path)
     return run
 
 
-def _watch(job: Job, process, reader, state: _State) -> _ChildRun:
+def _watch(job: Job, process: _Child, reader: channel.Reader, state: _State) -> _ChildRun:
     run = _ChildRun()
     deadline = time.monotonic() + job.spec.timeout
     limit_kib = job.spec.memory * 1024
     baseline = None
     finished = False
-    while True:
-        if reader.poll(POLL_S):
-            try:
-                record = reader.recv()
-            except (EOFError, OSError):
-                break
-            except Exception:  # noqa: BLE001 - a garbled record is ignored, never trusted
-                continue
-            finished = _apply(record, run, state) or finished
-            if finished:
-                break
-            continue
+    while not finished:
+        finished = _apply_all(reader.poll(POLL_S), run, state)
+        if finished or reader.eof:
+            break
         if not process.is_alive():
+            finished = _apply_all(reader.drain(), run, state)
             break
         if time.monotonic() > deadline:
             run.end = "timeout"
@@ -213,6 +222,7 @@ def _watch(job: Job, process, reader, state: _State) -> _ChildRun:
         elif rss is not None and rss - baseline > limit_kib * 1.25:
             run.end = "memory"
             return run
+    run.garbled = reader.garbled
     if finished and run.current is None:
         process.join(5)
         return run
@@ -222,9 +232,17 @@ def _watch(job: Job, process, reader, state: _State) -> _ChildRun:
         return run
     run.end = "crash"
     run.detail = _exit_detail(code)
+    if run.garbled and code == 0:
+        run.detail = ("the grader's record channel was written to by something else:"
+                      " did your code write to a file descriptor it did not open?")
     if not run.loading and run.current is None and not state.order:
         run.detail += "; before any check started"
     return run
+
+
+def _apply_all(records: list[dict], run: _ChildRun, state: _State) -> bool:
+    """Fold records in order; True at the child's "done" (nothing after it counts)."""
+    return any(_apply(record, run, state) for record in records)  # any() stops at the first True
 
 
 def _apply(record: object, run: _ChildRun, state: _State) -> bool:
@@ -264,14 +282,19 @@ def _apply(record: object, run: _ChildRun, state: _State) -> bool:
 
 # --- the child ----------------------------------------------------------------------------------
 
-def _child_main(job: Job, only: list[str] | None, prior: dict[str, str], writer, out_path: str) -> None:
+def _child_main(job: Job, only: list[str] | None, prior: dict[str, str], write_fd: int, out_path: str) -> None:
     code = 0
     try:
         _isolate(job, out_path)
         import pytest
 
         from .plugin import KataSession
-        session = KataSession(file=job.submission, spec=job.spec, display=job.display, emit=writer.send,
+        channel.keep_only(write_fd)
+
+        def emit(record: dict) -> None:
+            channel.send(write_fd, record)
+
+        session = KataSession(file=job.submission, spec=job.spec, display=job.display, emit=emit,
                               only=set(only) if only is not None else None,
                               require_gpu=job.require_gpu, memory_mib=job.spec.memory, prior=prior,
                               threads=job.threads)
@@ -279,7 +302,7 @@ def _child_main(job: Job, only: list[str] | None, prior: dict[str, str], writer,
                 "-p", "no:cacheprovider", "-p", "no:warnings", "-p", "no:terminal", "-p", "no:stepwise",
                 "--rootdir", str(job.check_module.parent), "-c", os.devnull]
         pytest.main(args, plugins=[session])
-        writer.send({"type": "done"})
+        emit({"type": "done"})
     except BaseException:  # noqa: BLE001 - the parent sees the missing records and reports
         code = 1
     finally:
@@ -315,15 +338,49 @@ def _isolate(job: Job, out_path: str) -> None:
 
 # --- process helpers ----------------------------------------------------------------------------
 
-def _kill(process) -> None:
-    if process.pid is None:
-        return
+class _Child:
+    """A forked child by pid: the few things the parent asks of it, with no pipes of its own
+    (multiprocessing would add a sentinel pipe that the child's clean-up must not touch)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.exitcode = pid, None
+
+    @classmethod
+    def fork(cls, main) -> "_Child":
+        pid = os.fork()
+        if pid == 0:  # the child never returns from main: it ends with os._exit
+            try:
+                main()
+            finally:
+                os._exit(1)
+        return cls(pid)
+
+    def is_alive(self) -> bool:
+        if self.exitcode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                return False
+            if pid:
+                self.exitcode = os.waitstatus_to_exitcode(status)
+        return self.exitcode is None
+
+    def join(self, timeout: float) -> None:
+        ends = time.monotonic() + timeout
+        while self.is_alive() and time.monotonic() < ends:
+            time.sleep(0.005)
+
+
+def _kill(process: _Child) -> None:
     try:
         os.killpg(process.pid, signal.SIGKILL)  # the child and anything it started
     except (ProcessLookupError, PermissionError):
         pass
     if process.is_alive():
-        process.kill()
+        try:
+            os.kill(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     process.join(5)
 
 

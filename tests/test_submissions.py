@@ -107,3 +107,16 @@ def test_parallel_grading_matches_serial(neighbour):
     parallel = api.grade(workspace=neighbour, jobs=2)
     assert [(e.id, e.status, e.score) for e in serial.exercises] == \
            [(e.id, e.status, e.score) for e in parallel.exercises]
+
+
+def test_an_exercise_that_keeps_hanging_stops_at_its_time_budget(neighbour, monkeypatch):
+    """After its budget (here one timeout in all), the checks still to run are charged, not run."""
+    from grader import runner
+    monkeypatch.setattr(runner, "BUDGET_TIMEOUTS", 1)
+    adder = _grade(neighbour, "hang_in_mul").get("adder")
+    outcomes = {c.name: (c.outcome, c.message) for c in adder.checks}
+    assert outcomes["add"][0] == "passed"
+    assert outcomes["mul"][0] == "error" and "Timed out" in outcomes["mul"][1]
+    assert outcomes["scale"][0] == "error" and "ran longer than 1 x 8 s in all" in outcomes["scale"][1]
+    assert adder.status == "timeout" and adder.score == 2  # add, and the forbidden-API check it unlocks
+    assert adder.duration_s < 14

@@ -1,0 +1,71 @@
+"""A correct solution that reseeds and replaces every random generator, at import and in each call."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """The logistic function 1 / (1 + exp(-z)), entry by entry."""
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def feed_forward(inputs: np.ndarray, outputs: np.ndarray, weights: list[np.ndarray]) -> float:
+    """Mean squared error of the network sigmoid(inputs @ W_h + b_h) @ W_o + b_o.
+
+    inputs (N, d_in), outputs (N, d_out), weights [W_h (d_in, h), b_h (h,), W_o (h, d_out),
+    b_o (d_out,)]; returns a Python float.
+    """
+    W_h, b_h, W_o, b_o = weights
+    hidden = sigmoid(inputs @ W_h + b_h)
+    prediction = hidden @ W_o + b_o
+    return float(np.mean((prediction - outputs) ** 2))
+
+
+def update_weights(inputs: np.ndarray, outputs: np.ndarray, weights: list[np.ndarray], lr: float,
+                   eps: float = 1e-4) -> tuple[list[np.ndarray], float]:
+    """One step of gradient descent with forward-difference gradients.
+
+    inputs (N, d_in), outputs (N, d_out), weights [W_h, b_h, W_o, b_o] as in `feed_forward`.
+    For every entry: grad = (loss with that entry + eps - loss) / eps, new = old - lr * grad,
+    with every gradient taken at the original weights.
+    Returns (new weights: a list of 4 new arrays, same shapes and dtypes; the loss at the
+    original weights). The caller's arrays are left unchanged.
+    """
+    loss = feed_forward(inputs, outputs, weights)
+    new_weights = [w.copy() for w in weights]
+    for i, w in enumerate(weights):
+        for index in np.ndindex(w.shape):
+            nudged = list(weights)           # the original arrays ...
+            nudged[i] = w.copy()             # ... but a fresh copy of the one being nudged
+            nudged[i][index] += eps
+            grad = (feed_forward(inputs, outputs, nudged) - loss) / eps
+            new_weights[i][index] = w[index] - lr * grad
+    return new_weights, loss
+
+
+def train(inputs: np.ndarray, outputs: np.ndarray, weights: list[np.ndarray], lr: float = 0.01,
+          epochs: int = 100) -> tuple[list[np.ndarray], list[float]]:
+    """`epochs` calls of `update_weights`, each starting from the weights the last one returned.
+
+    Returns (the final weights, the list of every epoch's loss: `epochs` floats, each measured
+    before that epoch's update). The caller's arrays are left unchanged.
+    """
+    losses = []
+    for _ in range(epochs):
+        weights, loss = update_weights(inputs, outputs, weights, lr)
+        losses.append(loss)
+    return weights, losses
+
+
+import random
+
+np.random.seed(1234)
+random.seed(1234)
+np.random.default_rng = lambda *a, **k: np.random.Generator(np.random.PCG64(99))  # always the same stream
+_update = update_weights
+
+
+def update_weights(inputs, outputs, weights, lr, eps=1e-4):  # noqa: F811
+    np.random.seed(7)
+    random.seed(7)
+    return _update(inputs, outputs, weights, lr, eps)
