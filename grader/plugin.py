@@ -22,10 +22,11 @@ import numpy as np
 import pytest
 
 from . import forbid as forbid_mod
-from .checks.helpers import Feedback
+from .checks.helpers import Feedback, take_curves
 from .course import CourseError, default_course
 from .loader import SubmissionLoadError, learner_frames, learner_traceback, load_submission
 from .manifest import ExerciseSpec, ManifestError
+from .results import clean_curves
 
 try:
     import torch
@@ -207,6 +208,7 @@ class KataSession:
 
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem):
+        _curves_of_check()  # drop what an earlier check (or an import) left behind
         if self.emit is None:
             yield
             return
@@ -215,6 +217,9 @@ class KataSession:
         record = self.records.get(item.nodeid)
         if record is not None:
             record["output"] = out.text()
+            curves = _curves_of_check()
+            if curves:
+                record["curves"] = curves
             self._emit(record)
 
     @pytest.hookimpl(hookwrapper=True)
@@ -378,6 +383,14 @@ def _record(name: str, outcome: str, max_points: float, message: str = "", line:
     return {"type": "check", "name": name, "outcome": outcome, "max_points": max_points,
             "points": max_points if outcome == "passed" else 0.0, "message": message, "line": line,
             "not_implemented": not_implemented, "memory": memory, "duration_s": 0.0}
+
+
+def _curves_of_check() -> list:
+    """The curves the check recorded, as plain lists ready for the pipe; [] if they are unusable."""
+    try:
+        return [[label, list(values)] for label, values in clean_curves(take_curves())]
+    except Exception:  # noqa: BLE001 - a curve is decoration: never let it cost the record
+        return []
 
 
 def _raised_in_learner(exc: BaseException, path: Path) -> bool:

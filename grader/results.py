@@ -2,10 +2,17 @@
 
 Scores are derived, never stored twice. Every renderer reads these objects (or the JSON they
 round-trip through), so a score reads the same in every format. Standard library only.
+
+A check may carry loss curves (a training exercise's losses, and the reference's next to them):
+`"curves": [["yours", [2.3, 1.9, ...]], ["reference", [...]]]` in the check's JSON, written only
+when there is one. Curves come from the learner's code, so `clean_curves` bounds and checks them
+wherever they enter (the child's record, a results.json read back): at most MAX_CURVES series of
+at most MAX_CURVE_POINTS finite numbers (longer ones thinned), anything malformed dropped.
 """
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -13,6 +20,13 @@ SCHEMA = "kata-results/1"
 
 CHECK_OUTCOMES = ("passed", "failed", "error", "skipped")
 EXERCISE_STATUSES = ("passed", "failed", "not_started", "error", "timeout", "memory", "skipped")
+
+
+MAX_CURVES = 4  # series per check
+MAX_CURVE_POINTS = 200  # values per series; longer series are thinned to this many
+MAX_LABEL = 40  # characters of a series label
+
+Curve = tuple[str, tuple[float, ...]]  # (label, values)
 
 
 class ResultsError(Exception):
@@ -28,6 +42,7 @@ class CheckResult:
     duration_s: float = 0.0
     not_implemented: bool = False  # the check hit the stub's NotImplementedError
     line: int | None = None  # the learner's line the failure points at, when known
+    curves: tuple[Curve, ...] = ()  # loss curves the check recorded (see clean_curves)
 
     @property
     def points(self) -> float:
@@ -46,6 +61,8 @@ class CheckResult:
             data["line"] = self.line
         if self.not_implemented:
             data["not_implemented"] = True
+        if self.curves:
+            data["curves"] = [[label, list(values)] for label, values in self.curves]
         return data
 
     @classmethod
@@ -53,7 +70,8 @@ class CheckResult:
         return cls(name=str(data["name"]), outcome=_one_of(data["outcome"], CHECK_OUTCOMES),
                    max_points=float(data.get("max_points", 1.0)), message=str(data.get("message", "")),
                    duration_s=float(data.get("duration_s", 0.0)),
-                   not_implemented=bool(data.get("not_implemented", False)), line=data.get("line"))
+                   not_implemented=bool(data.get("not_implemented", False)), line=data.get("line"),
+                   curves=clean_curves(data.get("curves")))
 
 
 @dataclass(frozen=True)
@@ -177,6 +195,61 @@ class GradeReport:
             return cls.from_dict(data)
         except ResultsError as exc:
             raise ResultsError(f"{path}: {exc}") from None
+
+
+# --- curves -------------------------------------------------------------------------------------
+
+def clean_curves(raw: object) -> tuple[Curve, ...]:
+    """Curves as `[[label, [numbers]], ...]`, bounded; a malformed series is dropped, never an error.
+
+    Only exact built-in types are accepted (list, tuple, str, int, float), so an object from a
+    hostile submission cannot run code here through __len__, __iter__ or __float__.
+    """
+    if type(raw) not in (list, tuple):
+        return ()
+    curves = []
+    for item in raw[: MAX_CURVES * 4]:  # a few malformed entries may come before good ones
+        curve = _clean_curve(item)
+        if curve is not None:
+            curves.append(curve)
+            if len(curves) == MAX_CURVES:
+                break
+    return tuple(curves)
+
+
+def _clean_curve(item: object) -> Curve | None:
+    if type(item) not in (list, tuple) or len(item) != 2:
+        return None
+    label, values = item
+    if type(label) is not str or type(values) not in (list, tuple):
+        return None
+    label = " ".join(label[: MAX_LABEL * 2].split())[:MAX_LABEL]
+    finite = [v for v in map(_finite, values) if v is not None]
+    if not label or not finite:
+        return None
+    return label, tuple(thin(finite, MAX_CURVE_POINTS))
+
+
+def _finite(value: object) -> float | None:
+    """A plain finite number as a float, rounded to 6 significant digits (plenty for a plot and
+    stable through JSON); None for anything else (bool, nan, inf, other types)."""
+    if type(value) not in (int, float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an int too large for a float
+        return None
+    return float(f"{number:.6g}") if math.isfinite(number) else None
+
+
+def thin(values: list, limit: int) -> list:
+    """At most `limit` evenly spaced entries of `values`, the first and the last kept."""
+    n = len(values)
+    if n <= limit:
+        return list(values)
+    if limit <= 1:
+        return list(values[:limit])
+    return [values[round(i * (n - 1) / (limit - 1))] for i in range(limit)]
 
 
 def _one_of(value: str, allowed: tuple[str, ...]) -> str:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import channel
 from .manifest import ExerciseSpec
-from .results import CheckResult, ExerciseResult
+from .results import CheckResult, ExerciseResult, clean_curves
 
 # Imported once in the parent so no child pays for them (torch._dynamo pulls in sympy; the
 # optimisers and torchvision serve the training and vision exercises). Missing ones are skipped.
@@ -272,7 +272,7 @@ def _apply(record: object, run: _ChildRun, state: _State) -> bool:
             state.checks[name] = CheckResult(
                 name, record["outcome"], state.max_points[name], str(record.get("message", "")),
                 float(record.get("duration_s", 0.0)), bool(record.get("not_implemented")),
-                record.get("line"))
+                record.get("line"), curves=clean_curves(record.get("curves")))
             state.outputs.append(str(record.get("output", "")))
         run.current = None
     elif kind == "done":

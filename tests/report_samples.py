@@ -1,15 +1,11 @@
 """GradeReport objects built by hand, for the renderer tests (fast: nothing is graded)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from grader.results import CheckResult, ExerciseResult, GradeReport
 
-
-@dataclass(frozen=True)
-class CurvedResult(ExerciseResult):
-    """An exercise result that carries a loss curve, as a training exercise's result may."""
-    curve: tuple = ()
+# A training check's curves: the learner's losses and the reference's, as record_curve sends them.
+YOURS = (2.3, 1.9, 1.4, 1.1, 0.9, 0.85, 0.8)
+REFERENCE = (2.3, 1.8, 1.2, 0.8, 0.6, 0.5, 0.45)
 
 
 def sample_report() -> GradeReport:
@@ -38,10 +34,11 @@ def sample_report() -> GradeReport:
                                                not_implemented=True, line=9),
                                    CheckResult("min_pool", "failed", 0.5, "Not implemented yet: min_pool (line 20)",
                                                not_implemented=True, line=20))),
-            CurvedResult("train_cnn", "Training a small CNN", "exercises/06_training/train_cnn.py",
-                         checks=(CheckResult("loss_goes_down", "passed", 2),
-                                 CheckResult("accuracy", "failed", 1.5, "accuracy 0.62, expected at least 0.8", line=42)),
-                         curve=(2.3, 1.9, 1.4, 1.1, 0.9, 0.85, 0.8), duration_s=12.0),
+            ExerciseResult("train_cnn", "Training a small CNN", "exercises/06_training/train_cnn.py",
+                           checks=(CheckResult("loss_goes_down", "passed", 2,
+                                               curves=(("yours", YOURS), ("reference", REFERENCE))),
+                                   CheckResult("accuracy", "failed", 1.5, "accuracy 0.62, expected at least 0.8", line=42)),
+                           duration_s=12.0),
             ExerciseResult("finetune_resnet18", "Fine-tuning ResNet18", "exercises/06_training/finetune_resnet18.py",
                            checks=(CheckResult("converges", "failed", 3, ""),),
                            message="Timed out after 30 s in check 'converges'.", fault="timeout"),

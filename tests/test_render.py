@@ -19,7 +19,7 @@ from grader.render.classroom import classroom_dict
 from grader.render.pages import fence, md_inline
 from grader.results import CheckResult, ExerciseResult, GradeReport
 
-from .report_samples import CurvedResult, expected_totals, sample_report
+from .report_samples import REFERENCE, YOURS, expected_totals, sample_report
 
 GOLDEN = Path(__file__).parent / "golden"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -205,21 +205,34 @@ def test_html_has_every_exercise_bar_feedback_and_output(report):
     assert "needs torchvision" in page and "not implemented yet" in page
 
 
-def test_html_plots_a_loss_curve_only_when_the_result_has_one(report):
+def test_html_plots_a_loss_curve_only_where_a_check_has_one(report):
     page = render(report, "html")
     assert page.count("<svg") == 1
     section = page[page.index('id="ex-train_cnn"'):page.index('id="ex-finetune_resnet18"')]
-    assert "<svg" in section and "<polyline" in section
-    points = re.search(r'<polyline points="([^"]+)"', section).group(1).split()
-    assert len(points) == 7
-    ys = [float(p.split(",")[1]) for p in points]
-    assert ys == sorted(ys)  # the loss goes down, so the line goes down the page
+    assert "<svg" in section and 'data-check="loss_goes_down"' in section
+    lines = re.findall(r'<polyline points="([^"]+)" class="series-(\d)"', section)
+    assert [series for _, series in lines] == ["0", "1"]  # yours, then the reference
+    for points, curve in zip((p for p, _ in lines), (YOURS, REFERENCE)):
+        ys = [float(p.split(",")[1]) for p in points.split()]
+        assert len(ys) == len(curve) and ys == sorted(ys)  # the loss falls: the line goes down the page
+    assert ">yours</text>" in section and ">reference</text>" in section  # the legend
+    assert ">2.3</text>" in section and ">0.45</text>" in section  # highest and lowest loss
 
 
-@pytest.mark.parametrize("curve, n", [((1.0, 0.5), 2), (((0, 3.0), (10, 2.0), (20, 1.0)), 3),
-                                      ((1.0, float("nan"), 0.5), 2), (("x", "y"), 0), ((1.0,), 0), ((), 0)])
-def test_curve_data_is_read_leniently(curve, n):
-    assert len(common.curve_of(CurvedResult("t", "T", "t.py", curve=curve))) == n
+def test_markdown_summarises_the_loss_curve(report):
+    text = render(report, "md")
+    section = text[text.index("<b>train_cnn</b>"):text.index("<b>finetune_resnet18</b>")]
+    assert "- **loss\\_goes\\_down**, yours: 7 points, first 2.3, last 0.8, lowest 0.8 `█" in section
+    assert "reference: 7 points, first 2.3, last 0.45, lowest 0.45 `█" in section
+    assert text.count("Loss curves") == 1
+
+
+def test_gradescope_output_carries_a_one_line_curve_summary(report):
+    tests = {t["name"]: t for t in json.loads(render(report, "gradescope"))["tests"]}
+    assert tests["train_cnn: loss_goes_down"]["output"] == (
+        "passed\nLoss curve: yours: 7 points, first 2.3, last 0.8, lowest 0.8;"
+        " reference: 7 points, first 2.3, last 0.45, lowest 0.45")
+    assert tests["train_cnn: accuracy"]["output"] == "accuracy 0.62, expected at least 0.8"
 
 
 def test_html_loads_nothing_from_the_network(report):

@@ -15,6 +15,8 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from grader.results import MAX_CURVE_POINTS, MAX_CURVES, thin
+
 # Bound before any submission is loaded (see the module docstring).
 _asarray = np.asarray
 _array = np.array
@@ -252,3 +254,52 @@ def expect_raises(exc_type: type[BaseException], fn: Callable[[], Any], name: st
     except Exception as exc:  # noqa: BLE001 - the wrong exception is feedback too
         raise Feedback(f"{name} raised {type(exc).__name__}: {exc}; expected {exc_type.__name__} ({why}).")
     raise Feedback(f"{name} did not raise {exc_type.__name__} ({why}).")
+
+
+# --- loss curves for the report ----------------------------------------------------------------
+
+_curves: list = []  # what the running check recorded; the plugin takes it when the check ends
+
+
+def record_curve(label: str, values: Any, *, _sink: list = _curves) -> None:
+    """Attach a loss curve to the running check, for the html and md reports.
+
+    `values` (a list, tuple, array or tensor of losses, one per step or epoch) may come straight
+    from the learner's code: it is thinned to MAX_CURVE_POINTS, entries that are not finite
+    numbers are left out, and nothing here ever fails the check. Record "yours" first, then
+    "reference" where the oracle's curve is at hand.
+    """
+    if len(_sink) >= MAX_CURVES:
+        return
+    try:
+        points = _curve_values(values)
+    except Exception:  # noqa: BLE001 - a curve is decoration; a bad one is just not drawn
+        return
+    if points:
+        _sink.append((str(label), tuple(points)))
+
+
+def _curve_values(values: Any) -> list[float]:
+    if is_tensor(values) or isinstance(values, _ndarray):
+        values = list(to_numpy(values).reshape(-1))
+    elif not isinstance(values, (list, tuple)):
+        return []
+    points = []
+    for value in thin(list(values), MAX_CURVE_POINTS * 4):  # bound the work on a huge list
+        try:
+            number = float(to_numpy(value)) if is_tensor(value) else float(value)
+        except Exception:  # noqa: BLE001 - not a number: left out
+            continue
+        if math.isfinite(number):
+            points.append(number)
+    return thin(points, MAX_CURVE_POINTS)
+
+
+def take_curves(*, _sink: list = _curves) -> list:
+    """The curves recorded since the last call (the plugin calls it around every check).
+
+    The list is bound as a default, so a submission that rebinds `helpers._curves` changes
+    nothing; what it may append is filtered by results.clean_curves."""
+    taken = list(_sink)
+    _sink.clear()
+    return taken

@@ -1,7 +1,11 @@
 """Small helpers every renderer shares, so a number is written the same way in every format."""
 from __future__ import annotations
 
-from ..results import CheckResult, ExerciseResult, GradeReport
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+from ..results import CheckResult, Curve, ExerciseResult, GradeReport, thin
 
 FAULTS = ("error", "timeout", "memory")
 
@@ -35,27 +39,79 @@ def check_feedback(exercise: ExerciseResult, check: CheckResult) -> str:
     return "The check did not pass." if check.outcome != "skipped" else "skipped"
 
 
-def curve_of(exercise: ExerciseResult) -> list[tuple[float, float]]:
-    """The loss curve an exercise result carries, as (step, loss) points; [] when it has none.
+# --- loss curves ------------------------------------------------------------------------------
 
-    The result model has no curve field today; a result that carries a `curve` attribute (a list
-    of losses, or of (step, loss) pairs) gets a plot. Anything else is ignored, never an error.
-    """
-    raw = getattr(exercise, "curve", None)
-    if not raw:
-        return []
-    points: list[tuple[float, float]] = []
-    try:
-        for i, item in enumerate(raw):
-            if isinstance(item, (list, tuple)) and len(item) == 2:
-                x, y = float(item[0]), float(item[1])
-            else:
-                x, y = float(i), float(item)
-            if x == x and y == y and abs(y) != float("inf"):  # drop NaN / inf
-                points.append((x, y))
-    except (TypeError, ValueError):
-        return []
-    return points if len(points) >= 2 else []
+@dataclass(frozen=True)
+class Box:
+    """The plot area inside an SVG, in SVG units."""
+    left: float
+    top: float
+    width: float
+    height: float
+
+
+def curves_of(exercise: ExerciseResult) -> list[tuple[str, tuple[Curve, ...]]]:
+    """(check name, its curves) for every check of the exercise that recorded some."""
+    return [(c.name, c.curves) for c in exercise.checks if c.curves]
+
+
+def value_range(series: Sequence[Sequence[float]]) -> tuple[float, float]:
+    """(low, high) over every series, widened when flat so that a constant curve sits mid-plot."""
+    values = [v for s in series for v in s]
+    if not values:
+        return 0.0, 1.0
+    low, high = min(values), max(values)
+    if low == high:
+        pad = abs(low) * 0.1 or 1.0
+        return low - pad, high + pad
+    return low, high
+
+
+def log_scaled(series: Sequence[Sequence[float]]) -> tuple[list[list[float]], bool]:
+    """The series as plotted, and whether on a log scale: log10 of the values when all are
+    positive and they span at least two orders of magnitude (a loss that falls exponentially
+    is otherwise an L against the axes), else the values as they are."""
+    values = [v for s in series for v in s]
+    if values and min(values) > 0 and max(values) >= 100 * min(values):
+        return [[math.log10(v) for v in s] for s in series], True
+    return [list(s) for s in series], False
+
+
+def svg_points(values: Sequence[float], *, count: int, low: float, high: float,
+               box: Box) -> list[tuple[float, float]]:
+    """Map values to SVG coordinates: entry i at the i-th of `count` evenly spaced x positions
+    (so series of one length line up), `high` at the top of the box, `low` at the bottom. A lone
+    point sits in the middle; values outside [low, high] are clamped to the box."""
+    # Halves, so that high - low cannot overflow to inf when the range spans most of the floats.
+    span = high / 2 - low / 2
+    flat = not (0 < span < math.inf)
+    points = []
+    for i, value in enumerate(values):
+        fx = i / (count - 1) if count > 1 else 0.5
+        fy = 0.5 if flat else (value / 2 - low / 2) / span
+        fy = min(1.0, max(0.0, fy))
+        points.append((round(box.left + fx * box.width, 1), round(box.top + (1 - fy) * box.height, 1)))
+    return points
+
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float], *, low: float, high: float, width: int = 24) -> str:
+    """A curve as a row of unicode blocks, at most `width` wide (the md report's picture)."""
+    span = high / 2 - low / 2
+    flat = not (0 < span < math.inf)
+    levels = [0.5 if flat else (v / 2 - low / 2) / span for v in thin(list(values), width)]
+    return "".join(SPARKS[min(len(SPARKS) - 1, max(0, int(f * len(SPARKS))))] for f in levels)
+
+
+def curve_summary(label: str, values: Sequence[float]) -> str:
+    """One series in words: how many points, where it starts and ends, and its lowest value."""
+    n = len(values)
+    if n == 1:
+        return f"{label}: 1 point, {values[0]:.4g}"
+    return (f"{label}: {n} points, first {values[0]:.4g}, last {values[-1]:.4g},"
+            f" lowest {min(values):.4g}")
 
 
 def overall_status(report: GradeReport) -> str:

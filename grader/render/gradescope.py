@@ -31,10 +31,13 @@ def render_gradescope(report: GradeReport) -> str:
 
 def _output(e, c) -> str:
     if c.outcome == "passed":
-        return "passed"
-    if c.not_implemented:
-        return "Not implemented yet: fill in the TODO in " + e.path
-    return common.check_feedback(e, c)
+        text = "passed"
+    elif c.not_implemented:
+        text = "Not implemented yet: fill in the TODO in " + e.path
+    else:
+        text = common.check_feedback(e, c)
+    curves = "; ".join(common.curve_summary(label, values) for label, values in c.curves)
+    return f"{text}\nLoss curve: {curves}" if curves else text
 
 
 def _summary(report: GradeReport) -> str:

@@ -25,7 +25,8 @@ def _env():
                              undefined=jinja2.StrictUndefined)
     env.filters.update(pts=common.pts, md_inline=md_inline, md_cell=md_cell, fence=fence, tail=tail)
     env.globals.update(pct=common.percent, pct_text=common.pct_text, feedback=common.check_feedback,
-                       curve_svg=curve_svg, curve_text=curve_text, md_check=md_check, icon=lambda status: ICONS.get(status, "❔"),
+                       curve_svg=curve_svg, curve_text=curve_text, curves_of=common.curves_of,
+                       md_check=md_check, icon=lambda status: ICONS.get(status, "❔"),
                        outcome_of=outcome_of, html_escape=html_mod.escape)
     return env
 
@@ -105,49 +106,58 @@ def md_check(exercise: ExerciseResult, check) -> str:
     return head + "\n" + "\n".join("  " + line if line else "" for line in fence(text).splitlines())
 
 
-# --- the loss curve ---------------------------------------------------------------------------
+# --- loss curves ------------------------------------------------------------------------------
 
-def curve_svg(exercise: ExerciseResult, width: int = 480, height: int = 200) -> str:
-    """An inline SVG line plot of the exercise's loss curve ('' when it carries none)."""
-    points = common.curve_of(exercise)
-    if not points:
+def curve_svg(name: str, curves, width: int = 480, height: int = 220) -> str:
+    """One check's loss curves as an inline SVG: a polyline per series on shared axes (log scale
+    when the loss falls by orders of magnitude), the lowest and highest loss on the y axis, and a
+    legend. '' when there is nothing to draw."""
+    if not curves:
         return ""
-    pad_l, pad_r, pad_t, pad_b = 48, 12, 12, 28
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-    if x1 == x0:
-        x1 = x0 + 1
-    if y1 == y0:
-        y0, y1 = y0 - 0.5, y1 + 0.5
-    w, h = width - pad_l - pad_r, height - pad_t - pad_b
-
-    def sx(x):
-        return pad_l + (x - x0) / (x1 - x0) * w
-
-    def sy(y):
-        return pad_t + (1 - (y - y0) / (y1 - y0)) * h
-
-    line = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in points)
-    label = html_mod.escape(f"loss curve of {exercise.id}: {len(points)} points, "
-                            f"from {ys[0]:.4g} to {ys[-1]:.4g}")
-    return (f'<svg class="curve" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" role="img" aria-label="{label}">'
-            f'<title>{label}</title>'
-            f'<rect x="{pad_l}" y="{pad_t}" width="{w}" height="{h}" class="plot"/>'
-            f'<polyline points="{line}" class="loss"/>'
-            f'<text x="{pad_l - 6}" y="{pad_t + 10}" text-anchor="end">{y1:.3g}</text>'
-            f'<text x="{pad_l - 6}" y="{pad_t + h}" text-anchor="end">{y0:.3g}</text>'
-            f'<text x="{pad_l}" y="{height - 8}">{x0:g}</text>'
-            f'<text x="{pad_l + w}" y="{height - 8}" text-anchor="end">{x1:g}</text>'
-            f'<text x="{pad_l + w / 2:.0f}" y="{height - 8}" text-anchor="middle">step · loss</text>'
-            f'</svg>')
+    box = common.Box(left=64, top=12, width=width - 64 - 12, height=height - 12 - 30)
+    series, log = common.log_scaled([values for _, values in curves])
+    low, high = common.value_range(series)
+    count = max(len(values) for values in series)
+    right, bottom = box.left + box.width, box.top + box.height
+    title = html_mod.escape(f"Loss curve of {name}: "
+                            + "; ".join(common.curve_summary(label, values) for label, values in curves))
+    parts = [f'<svg class="curve" width="{width}" height="{height}" viewBox="0 0 {width} {height}"'
+             f' role="img" aria-label="{title}"><title>{title}</title>',
+             f'<rect x="{box.left}" y="{box.top}" width="{box.width}" height="{box.height}" class="plot"/>']
+    for i, ((label, _), values) in enumerate(zip(curves, series)):
+        points = common.svg_points(values, count=count, low=low, high=high, box=box)
+        if len(points) == 1:
+            (x, y), = points
+            parts.append(f'<circle cx="{x:g}" cy="{y:g}" r="3" class="series-{i}"/>')
+        else:
+            line = " ".join(f"{x:g},{y:g}" for x, y in points)
+            parts.append(f'<polyline points="{line}" class="series-{i}"/>')
+        key_y = box.top + 14 + 15 * i  # the legend, top right, where a falling loss leaves room
+        parts.append(f'<line x1="{right - 26}" y1="{key_y - 4}" x2="{right - 8}" y2="{key_y - 4}"'
+                     f' class="series-{i}"/><text x="{right - 32}" y="{key_y}" text-anchor="end">'
+                     f'{html_mod.escape(label)}</text>')
+    top_label, bottom_label = (10 ** high, 10 ** low) if log else (high, low)
+    parts += [f'<text x="{box.left - 6}" y="{box.top + 10}" text-anchor="end">{top_label:.3g}</text>',
+              f'<text x="{box.left - 6}" y="{bottom}" text-anchor="end">{bottom_label:.3g}</text>',
+              f'<text x="{box.left}" y="{height - 10}">first</text>',
+              f'<text x="{right}" y="{height - 10}" text-anchor="end">last</text>',
+              f'<text x="{box.left + box.width / 2:g}" y="{height - 10}" text-anchor="middle">'
+              f'loss{" (log scale)" if log else ""} over {count} point{"s" if count != 1 else ""}</text>',
+              '</svg>']
+    return "".join(parts)
 
 
 def curve_text(exercise: ExerciseResult) -> str:
-    """The loss curve in one line, for formats without pictures ('' when there is none)."""
-    points = common.curve_of(exercise)
-    if not points:
+    """The exercise's loss curves in markdown: a line per series with its numbers and a
+    sparkline ('' when there are none)."""
+    lines = []
+    for name, curves in common.curves_of(exercise):
+        series, log = common.log_scaled([values for _, values in curves])
+        low, high = common.value_range(series)
+        for (label, values), scaled in zip(curves, series):
+            spark = common.sparkline(scaled, low=low, high=high)
+            lines.append(f"- **{md_inline(name)}**, {md_inline(common.curve_summary(label, values))}"
+                         f" `{spark}`{' (log scale)' if log else ''}")
+    if not lines:
         return ""
-    ys = [y for _, y in points]
-    return (f"Training loss: {len(points)} points, from {ys[0]:.4g} to {ys[-1]:.4g}"
-            f" (lowest {min(ys):.4g}); the html report plots it.")
+    return "Loss curves (the html report plots them):\n\n" + "\n".join(lines)

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.helpers import Feedback, assert_close, assert_unchanged, describe, is_tensor, rng
+from grader.checks.helpers import (Feedback, assert_close, assert_unchanged, describe, is_tensor,
+                                   record_curve, rng)
 
 # Bound at import, before the submission is loaded (it may reassign module attributes).
 _as_tensor = torch.tensor
@@ -181,9 +182,12 @@ def _unpack(result, epochs):
     return w, b, _array(values, dtype=_float64)
 
 
-def _compare(got, x, y, w0, b0, lr, epochs, *, label, mistakes=MISTAKES):
+def _compare(got, x, y, w0, b0, lr, epochs, *, label, mistakes=MISTAKES, curve=False):
     w, b, losses = got
     want_w, want_b, want = _trajectory(x, y, w0, b0, lr, epochs)
+    if curve:  # for the report, before any verdict: a wrong curve is the one worth seeing
+        record_curve("yours", losses)
+        record_curve("reference", want)
     wrong = [(m, _trajectory(x, y, w0, b0, lr, epochs, **opts)) for m, opts in mistakes]
     k = min(PREFIX, epochs)
     assert_close(losses[:k], _array(want[:k]), f"{label}: the losses of the first {k} epochs",
@@ -255,4 +259,4 @@ def test_worked_example(sub):
     """X = [[1],[2],[3],[4]], Y = 2X + 1, from w = b = 0 with lr 0.01 for 1000 epochs: w ≈ 2, b ≈ 1."""
     X, Y = _tensors(WORKED_X, WORKED_Y)
     got = _unpack(_run(sub, X, Y, 0.0, 0.0, 0.01, 1000), 1000)
-    _compare(got, WORKED_X, WORKED_Y, 0.0, 0.0, 0.01, 1000, label="the worked example")
+    _compare(got, WORKED_X, WORKED_Y, 0.0, 0.0, 0.01, 1000, label="the worked example", curve=True)

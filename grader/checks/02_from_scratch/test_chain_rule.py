@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, check_float
+from grader.checks.helpers import (Feedback, assert_close, assert_unchanged, check_array, check_float,
+                                   record_curve)
 from grader.checks.network import (
     LABELS, WORKED_X, WORKED_Y, WORKED_W, make_problem, copies, as64, read_only, exact, loss64,
     tensor64,
@@ -276,7 +277,7 @@ def _all_close(got, want, *, rtol, atol):
     return got.shape == want.shape and bool(_isclose(got, want, rtol=rtol, atol=atol).all())
 
 
-def check_train(result, x, y, weights, lr, epochs, name, *, path_tol):
+def check_train(result, x, y, weights, lr, epochs, name, *, path_tol, curve=False):
     if not isinstance(result, tuple) or len(result) != 2:
         raise Feedback(f"{name} should return a tuple (weights, losses), got "
                        f"{type(result).__name__} {str(result)[:60]}.")
@@ -293,6 +294,9 @@ def check_train(result, x, y, weights, lr, epochs, name, *, path_tol):
                        "weights are not fed back; each epoch must start from the weights of the "
                        "previous step.")
     want_w, want_losses, final_loss = forward_difference_path(x, y, weights, lr, epochs)
+    if curve:  # for the report, before any verdict: a wrong curve is the one worth seeing
+        record_curve("yours", losses)
+        record_curve("reference", want_losses)
     diagnose = []
     if not _all_close(losses, want_losses, rtol=1e-3, atol=path_tol):
         # Wrong paths are computed only when they are needed to name the mistake.
@@ -324,7 +328,7 @@ def test_train_worked_setup(sub):
     x, y, weights = copies(WORKED_X, WORKED_Y, WORKED_W)
     name = "train(worked setup) with the default lr and epochs"
     losses = check_train(sub.train(x, y, weights), WORKED_X, WORKED_Y, WORKED_W, 0.01, 100, name,
-                         path_tol=5e-4)
+                         path_tol=5e-4, curve=True)
     rises = [i for i in range(1, len(losses)) if not losses[i] < losses[i - 1]]
     if rises:
         i = rises[0]

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, check_float
+from grader.checks.helpers import (Feedback, assert_close, assert_unchanged, check_array, check_float,
+                                   record_curve)
 from grader.checks.network import (
     LABELS, WORKED_X, WORKED_Y, WORKED_W, make_problem, copies, as64, read_only, exact, loss64, loss_at,
     tensor64,
@@ -193,7 +194,7 @@ def test_caller_arrays_unchanged(sub):
 
 # --- train ---------------------------------------------------------------------------------------
 
-def check_train(result, x, y, weights, lr, epochs, name, *, path_tol):
+def check_train(result, x, y, weights, lr, epochs, name, *, path_tol, curve=False):
     if not isinstance(result, tuple) or len(result) != 2:
         raise Feedback(f"{name} should return a tuple (weights, losses), got "
                        f"{type(result).__name__} {str(result)[:60]}.")
@@ -202,6 +203,9 @@ def check_train(result, x, y, weights, lr, epochs, name, *, path_tol):
         raise Feedback(f"{name}: losses should be a list of floats, got {type(losses).__name__}.")
     losses = [check_float(v, f"{name}: losses[{i}]") for i, v in enumerate(losses)]
     want_w, want_losses = exact_path(x, y, weights, lr, epochs)
+    if curve:  # for the report, before any verdict: a wrong curve is the one worth seeing
+        record_curve("yours", losses)
+        record_curve("reference", want_losses)
     if len(losses) != epochs:
         extra = (" One loss too many: record one loss per epoch, before its update."
                  if len(losses) == epochs + 1 else "")
@@ -237,7 +241,7 @@ def test_train_worked_setup(sub):
     x, y, weights = copies(WORKED_X, WORKED_Y, WORKED_W)
     name = "train(worked setup) with the default lr and epochs"
     losses = check_train(sub.train(x, y, weights), WORKED_X, WORKED_Y, WORKED_W, 0.01, 100, name,
-                         path_tol=5e-4)
+                         path_tol=5e-4, curve=True)
     rises = [i for i in range(1, len(losses)) if not losses[i] < losses[i - 1]]
     if rises:
         i = rises[0]

@@ -21,7 +21,8 @@ import math
 import pytest
 import torch
 
-from grader.checks.helpers import Feedback, assert_close, check_array, check_float, randint, randn, torch_generator
+from grader.checks.helpers import (Feedback, assert_close, check_array, check_float, randint, randn,
+                                   record_curve, torch_generator)
 
 # Oracles and library functions, bound at import (before the submission is loaded).
 from copy import deepcopy as _deepcopy
@@ -241,8 +242,10 @@ def test_small_cnn_learns(sub):
     model = _small_cnn(sub, 10)
     optimizer = _Adam(model.parameters(), lr=3e-3)
     batches = _Loader(x, y, 16).plain_batches()
+    losses = []
     for _ in range(3):
-        _reference_epoch(model, batches, optimizer)
+        losses += _reference_epoch(model, batches, optimizer)
+    record_curve("your SmallCNN (per batch)", losses)
     model.eval()
     with _no_grad():
         accuracy = (model(x_test).argmax(1) == y_test).float().mean().item()
@@ -465,6 +468,7 @@ def test_training_end_to_end(sub):
     optimizer = _Adam(model.parameters(), lr=3e-3)
     train_loader, test_loader = _Loader(x, y, 16), _Loader(x_test, y_test, 50)
     losses = [_run_train_epoch(sub, model, train_loader, optimizer) for _ in range(3)]
+    record_curve("yours (per epoch)", losses)
     accuracy = _run_evaluate(sub, model, test_loader)
     model.eval()
     with _no_grad():

@@ -14,7 +14,8 @@ import torchvision
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from grader.checks.helpers import Feedback, assert_close, check_float, describe, randn, torch_generator
+from grader.checks.helpers import (Feedback, assert_close, check_float, describe, randn, record_curve,
+                                   torch_generator)
 
 # Bound at import, before any submission is loaded (it may reassign module attributes).
 _resnet18 = torchvision.models.resnet18
@@ -432,6 +433,7 @@ def test_fine_tune_learns(sub):
     if not isinstance(fc, _Linear) or fc.out_features != 4:
         raise Feedback(f"{call}: the returned model's fc is {describe(fc)}, expected Linear(512, 4).")
     losses = [entry["train_loss"] for entry in history]
+    record_curve("yours (per epoch)", losses)
     if not losses[-1] < 0.7 * losses[0]:
         raise Feedback(f"{call}: the training loss did not fall (per epoch: "
                        + ", ".join(f"{v:.3f}" for v in losses) + "). Check that the optimizer"
