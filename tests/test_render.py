@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from grader.render import FORMATS, render
-from grader.render import common, github
+from grader.render import github
 from grader.render.classroom import classroom_dict
 from grader.render.pages import fence, md_inline
 from grader.results import CheckResult, ExerciseResult, GradeReport
