@@ -1,4 +1,4 @@
-"""Correct losses, but the module writes garbage into every file descriptor it did not open."""
+"""Correct losses, but the module writes garbage into every pipe it inherited (the grader's channel among them)."""
 from __future__ import annotations
 
 import torch
@@ -72,9 +72,11 @@ def binary_cross_entropy(probs: torch.Tensor, target: torch.Tensor,
 
 
 import os
+import stat
 
 for _fd in range(3, 256):
     try:
-        os.write(_fd, b"\x7fgarbage that is not a record" * 10)
+        if stat.S_ISFIFO(os.fstat(_fd).st_mode):
+            os.write(_fd, b"\x7fgarbage that is not a record" * 10)
     except OSError:
         pass
