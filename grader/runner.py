@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import channel
 from .manifest import ExerciseSpec
-from .results import CheckResult, ExerciseResult, clean_curves
+from .results import CheckResult, ExerciseResult
 
 # Imported once in the parent so no child pays for them (torch._dynamo pulls in sympy; the
 # optimisers and torchvision serve the training and vision exercises). Missing ones are skipped.
@@ -75,12 +75,12 @@ class _State:
     outputs: list[str] = field(default_factory=list)
     faults: list[tuple[str, str]] = field(default_factory=list)  # (status, message)
     load_error: dict | None = None
+    out_of_memory: str | None = None  # the message of a check that ran out of memory
 
 
 @dataclass
 class _ChildRun:
     end: str = "done"  # done | timeout | memory | crash
-    garbled: bool = False  # something other than the plugin wrote into the record channel
     detail: str = ""
     loading: bool = False  # the import probe started but did not finish
     current: str | None = None  # a check that started and did not finish
@@ -172,9 +172,8 @@ def _assemble(job: Job, state: _State) -> ExerciseResult:
         if found:
             fault, message = status, "\n".join(found)
             break
-    if fault is None and any(c.outcome == "error" and "Ran out of memory" in c.message for c in checks):
-        fault = "memory"
-        message = next(c.message for c in checks if "Ran out of memory" in c.message)
+    if fault is None and state.out_of_memory is not None:
+        fault, message = "memory", state.out_of_memory
     return ExerciseResult(job.spec.id, job.spec.title, job.display, checks=checks, message=message,
                           output=_bounded("".join(state.outputs), OUTPUT_LIMIT), fault=fault)
 
@@ -222,7 +221,6 @@ def _watch(job: Job, process: _Child, reader: channel.Reader, state: _State) -> 
         elif rss is not None and rss - baseline > limit_kib * 1.25:
             run.end = "memory"
             return run
-    run.garbled = reader.garbled
     if finished and run.current is None:
         process.join(5)
         return run
@@ -232,7 +230,7 @@ def _watch(job: Job, process: _Child, reader: channel.Reader, state: _State) -> 
         return run
     run.end = "crash"
     run.detail = _exit_detail(code)
-    if run.garbled and code == 0:
+    if reader.garbled and code == 0:
         run.detail = ("the grader's record channel was written to by something else:"
                       " did your code write to a file descriptor it did not open?")
     if not run.loading and run.current is None and not state.order:
@@ -241,8 +239,15 @@ def _watch(job: Job, process: _Child, reader: channel.Reader, state: _State) -> 
 
 
 def _apply_all(records: list[dict], run: _ChildRun, state: _State) -> bool:
-    """Fold records in order; True at the child's "done" (nothing after it counts)."""
-    return any(_apply(record, run, state) for record in records)  # any() stops at the first True
+    """Fold records in order; True at the child's "done" (nothing after it counts). A record
+    with missing or malformed fields is skipped: it cannot come from the plugin."""
+    for record in records:
+        try:
+            if _apply(record, run, state):
+                return True
+        except (KeyError, TypeError, ValueError):
+            continue
+    return False
 
 
 def _apply(record: object, run: _ChildRun, state: _State) -> bool:
@@ -269,10 +274,10 @@ def _apply(record: object, run: _ChildRun, state: _State) -> bool:
     elif kind == "check":
         name = str(record.get("name"))
         if name in state.max_points:  # only checks the child announced at collection
-            state.checks[name] = CheckResult(
-                name, record["outcome"], state.max_points[name], str(record.get("message", "")),
-                float(record.get("duration_s", 0.0)), bool(record.get("not_implemented")),
-                record.get("line"), curves=clean_curves(record.get("curves")))
+            check = CheckResult.from_dict({**record, "name": name, "max_points": state.max_points[name]})
+            state.checks[name] = check
+            if record.get("memory") and state.out_of_memory is None:
+                state.out_of_memory = check.message
             state.outputs.append(str(record.get("output", "")))
         run.current = None
     elif kind == "done":

@@ -82,16 +82,21 @@ def svg_points(values: Sequence[float], *, count: int, low: float, high: float,
     """Map values to SVG coordinates: entry i at the i-th of `count` evenly spaced x positions
     (so series of one length line up), `high` at the top of the box, `low` at the bottom. A lone
     point sits in the middle; values outside [low, high] are clamped to the box."""
-    # Halves, so that high - low cannot overflow to inf when the range spans most of the floats.
-    span = high / 2 - low / 2
-    flat = not (0 < span < math.inf)
     points = []
     for i, value in enumerate(values):
         fx = i / (count - 1) if count > 1 else 0.5
-        fy = 0.5 if flat else (value / 2 - low / 2) / span
-        fy = min(1.0, max(0.0, fy))
+        fy = _height(value, low, high)
         points.append((round(box.left + fx * box.width, 1), round(box.top + (1 - fy) * box.height, 1)))
     return points
+
+
+def _height(value: float, low: float, high: float) -> float:
+    """Where value sits between low (0) and high (1), clamped; 0.5 when the range is flat."""
+    # Halves, so that high - low cannot overflow to inf when the range spans most of the floats.
+    span = high / 2 - low / 2
+    if not 0 < span < math.inf:
+        return 0.5
+    return min(1.0, max(0.0, (value / 2 - low / 2) / span))
 
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -99,10 +104,8 @@ SPARKS = "▁▂▃▄▅▆▇█"
 
 def sparkline(values: Sequence[float], *, low: float, high: float, width: int = 24) -> str:
     """A curve as a row of unicode blocks, at most `width` wide (the md report's picture)."""
-    span = high / 2 - low / 2
-    flat = not (0 < span < math.inf)
-    levels = [0.5 if flat else (v / 2 - low / 2) / span for v in thin(list(values), width)]
-    return "".join(SPARKS[min(len(SPARKS) - 1, max(0, int(f * len(SPARKS))))] for f in levels)
+    levels = [_height(v, low, high) for v in thin(list(values), width)]
+    return "".join(SPARKS[min(len(SPARKS) - 1, int(f * len(SPARKS)))] for f in levels)
 
 
 def curve_summary(label: str, values: Sequence[float]) -> str:
