@@ -1,13 +1,15 @@
 """The network of chapter 02 (one sigmoid hidden layer, linear output, MSE), for its checks.
 
 feed_forward, update_weights and chain_rule all grade this network: the worked setup of
-CURRICULUM.md, seeded problems of any shape, and the float64 torch oracle live here once.
+CURRICULUM.md, seeded problems of any shape, the float64 torch oracle, and the judging of what
+update_weights and chain_rule return alike (caller's arrays, train's losses and weights) live here once.
 Everything is bound at import, before a submission is loaded (it may reassign module attributes).
 """
 import numpy as np
 import torch
 
-from grader.checks.helpers import rng
+from grader.checks.helpers import (Feedback, assert_close, assert_unchanged, check_array, check_float,
+                                   rng)
 
 _np_array = np.array
 _float32 = np.float32
@@ -17,6 +19,7 @@ _sigmoid = torch.sigmoid
 _tmean = torch.mean
 _autograd_grad = torch.autograd.grad
 _no_grad = torch.no_grad
+_ndarray = np.ndarray
 
 LABELS = ["W_h", "b_h", "W_o", "b_o"]
 
@@ -83,3 +86,68 @@ def exact(x, y, weights):
 def loss_at(x, y, weights):
     with _no_grad():
         return float(loss64(tensor64(x), tensor64(y), [tensor64(w) for w in weights]))
+
+
+# --- judging what the learner's code returns (update_weights and chain_rule) ---------------------
+
+def check_arguments_unchanged(call, fn, x, y, weights, mistake):
+    """fn(inputs, outputs, weights) writes into none of them: read-only arrays catch even a write
+    that is undone later, and copies compared afterwards catch the rest."""
+    try:
+        fn(*read_only([x, y]), read_only(weights))
+    except ValueError as exc:
+        if "read-only" not in str(exc):
+            raise
+        raise Feedback(f"{call} wrote into an array it was given (the checks pass read-only arrays, "
+                       f"and numpy said: {exc}). Likely mistake: {mistake}.")
+    x2, y2, w2 = copies(x, y, weights)
+    fn(x2, y2, w2)
+    for label, before, after in zip(LABELS, weights, w2):
+        assert_unchanged(before, after, f"{call}: the caller's {label} ({before.dtype})", mistake=mistake)
+    assert_unchanged(x, x2, f"{call}: inputs", mistake=mistake)
+    assert_unchanged(y, y2, f"{call}: outputs", mistake=mistake)
+
+
+def train_result(result, name):
+    """train's (final weights, losses), the losses as Python floats."""
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise Feedback(f"{name} should return a tuple (weights, losses), got "
+                       f"{type(result).__name__} {str(result)[:60]}.")
+    final, losses = result
+    if not isinstance(losses, (list, tuple, _ndarray)):
+        raise Feedback(f"{name}: losses should be a list of floats, got {type(losses).__name__}.")
+    return final, [check_float(v, f"{name}: losses[{i}]") for i, v in enumerate(losses)]
+
+
+def check_loss_count(losses, epochs, name, how=""):
+    """One loss per epoch, and losses that change (the new weights are fed back); `how` shows the
+    exercise's own update line."""
+    if len(losses) != epochs:
+        extra = (" One loss too many: record one loss per epoch, before its update."
+                 if len(losses) == epochs + 1 else "")
+        raise Feedback(f"{name}: got {len(losses)} losses, expected {epochs} (one per epoch).{extra}")
+    if epochs > 1 and max(losses) - min(losses) < 1e-12:
+        raise Feedback(f"{name}: every epoch's loss is {losses[0]:.6g}. Likely mistake: the new "
+                       f"weights are not fed back; each epoch must start from the weights of the "
+                       f"previous step{how}.")
+
+
+def check_final_weights(final, weights, want, name, tol):
+    """The trained weights: 4 float arrays of the starting shapes, equal to `want`."""
+    if not isinstance(final, (list, tuple)) or len(final) != 4:
+        raise Feedback(f"{name}: the final weights should be a list of 4 arrays, got "
+                       f"{type(final).__name__}.")
+    for label, got, old, w in zip(LABELS, final, weights, want):
+        check_array(got, f"{name}: final {label}", shape=old.shape, dtype="floating")
+        assert_close(got, w, f"{name}: final {label}", rtol=1e-3, atol=tol,
+                     diagnose=[("returned the starting weights instead of the trained ones", old)],
+                     hint="return the weights after the last epoch's update.")
+
+
+def check_loss_falls(losses, name):
+    """Every epoch's loss is below the previous one (the worked setup with lr 0.01)."""
+    rises = [i for i in range(1, len(losses)) if not losses[i] < losses[i - 1]]
+    if rises:
+        i = rises[0]
+        raise Feedback(f"{name}: the loss should fall at every epoch, but losses[{i}] = "
+                       f"{losses[i]:.6g} >= losses[{i - 1}] = {losses[i - 1]:.6g}.")

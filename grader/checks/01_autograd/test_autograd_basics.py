@@ -7,6 +7,9 @@ from torch import nn
 
 from grader.checks.helpers import Feedback, assert_close, check_float, randn
 
+# Bound at import, before the submission is loaded (it may reassign module attributes).
+_is_grad_enabled = torch.is_grad_enabled
+
 # Analytic derivatives are the oracle: the learner did not write them.
 FUNCTIONS = [
     ("t**2 + 3t + 4", lambda t: t**2 + 3 * t + 4, lambda x: 2 * x + 3, 2.0),
@@ -107,8 +110,10 @@ def _model_and_input(training: bool, seed: int):
 
 @pytest.mark.points(2)
 def test_predict_records_no_history(sub):
-    """the prediction has requires_grad False and no grad_fn"""
+    """model(x) runs with autograd off: the prediction has requires_grad False and no grad_fn"""
     model, x = _model_and_input(False, 1)
+    grad_mode = []  # whether autograd was recording while the model ran
+    model.register_forward_hook(lambda module, inputs, output: grad_mode.append(_is_grad_enabled()))
     out = sub.predict_without_history(model, x)
     if not isinstance(out, torch.Tensor):
         raise Feedback(f"predict_without_history returned {type(out).__name__}; return model(x)'s tensor.")
@@ -116,6 +121,11 @@ def test_predict_records_no_history(sub):
         raise Feedback("predict_without_history returned a tensor that records history"
                        f" (requires_grad={out.requires_grad}, grad_fn={type(out.grad_fn).__name__})."
                        " Likely mistake: the call is not inside `with torch.no_grad():`.")
+    if any(grad_mode):
+        raise Feedback("predict_without_history ran model(x) with autograd recording and only cut the"
+                       " history off afterwards, so the whole graph was built (and its memory spent) for"
+                       " nothing. Likely mistake: .detach() on the result instead of calling the model"
+                       " inside `with torch.no_grad():`.")
     with torch.no_grad():
         assert_close(out, model(x), "predict_without_history(model, x)", rtol=1e-6,
                      hint="return model(x) itself, computed without history")
@@ -138,6 +148,6 @@ def test_predict_leaves_model_alone(sub, training):
     for key, value in model.state_dict().items():
         if not torch.equal(value, before[key]):
             raise Feedback(f"predict_without_history changed the model's parameter '{key}'.")
-    if torch.is_grad_enabled() is False:
+    if not _is_grad_enabled():
         raise Feedback("predict_without_history left gradient recording switched off for the caller."
                        " Use `with torch.no_grad():` so it is restored afterwards.")

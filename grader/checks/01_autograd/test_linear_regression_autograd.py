@@ -48,7 +48,7 @@ def _trajectory(x, y, w0, b0, lr, epochs, *, accumulate=(), after=False, loss_su
 
     for _ in range(epochs):
         r = w * x + b - y
-        loss = float((r * r).sum()) / n
+        loss = loss_at(w, b)
         gw = float((2.0 * r * x).sum()) / n
         gb = float((2.0 * r).sum()) / n
         if "w" in accumulate:

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import torch
 
-from grader.checks.helpers import (Feedback, assert_close, assert_unchanged, check_array, check_float,
+from grader.checks.helpers import (Feedback, assert_close, check_array, check_float,
                                    record_curve)
 from grader.checks.network import (
-    LABELS, WORKED_X, WORKED_Y, WORKED_W, make_problem, copies, as64, read_only, exact, loss64,
-    tensor64,
+    LABELS, WORKED_X, WORKED_Y, WORKED_W, make_problem, copies, as64, exact, loss64, tensor64,
+    check_arguments_unchanged, train_result, check_loss_count, check_final_weights, check_loss_falls,
 )
 
 # Bound at import, before any submission is loaded (it may reassign module attributes).
@@ -136,7 +136,8 @@ def wrong_gradients(x, y, weights):
 
 # --- judging backprop's result -------------------------------------------------------------------
 
-def check_backprop(result, x, y, weights, name, tol, *, name_mistakes=True):
+def backprop_result(result, x, weights, name):
+    """backprop's (gradients, loss): 4 float arrays with the weights' shapes, and the loss."""
     if not isinstance(result, tuple) or len(result) != 2:
         raise Feedback(f"{name} should return a tuple (gradients, loss), got "
                        f"{type(result).__name__} {str(result)[:60]}.")
@@ -160,6 +161,11 @@ def check_backprop(result, x, y, weights, name, tol, *, name_mistakes=True):
                 raise Feedback(f"{gname} has shape {got.shape}, expected {w.shape}. Likely mistake: "
                                "forgot to sum the bias gradient over the batch axis 0.")
         check_array(got, gname, shape=w.shape, dtype="floating")
+    return grads, loss
+
+
+def check_backprop(result, x, y, weights, name, tol, *, name_mistakes=True):
+    grads, loss = backprop_result(result, x, weights, name)
     ref_loss, ref = exact(x, y, weights)
     # Naming mistakes costs nine extra backward passes: skipped on the big speed-check network
     # (the small networks of the other checks name them).
@@ -195,11 +201,10 @@ def test_backprop_random_shapes(sub, d_in, h, d_out, n):
 def test_backprop_matches_finite_differences(sub):
     """backprop agrees with float64 central finite differences on a small random network."""
     x, y, weights = make_problem(3, 4, 2, 6, seed=71)
-    grads, _ = sub.backprop(*copies(x, y, weights))
-    numeric = central_differences(x, y, weights)
     name = "backprop(d_in=3, h=4, d_out=2, N=6)"
-    for label, got, want, w in zip(LABELS, grads, numeric, weights):
-        check_array(got, f"{name}: the gradient of {label}", shape=w.shape, dtype="floating")
+    grads, _ = backprop_result(sub.backprop(*copies(x, y, weights)), x, weights, name)
+    numeric = central_differences(x, y, weights)
+    for label, got, want in zip(LABELS, grads, numeric):
         assert_close(got, want, f"{name}: the gradient of {label} against central differences",
                      rtol=1e-5, atol=1e-8,
                      hint="each gradient entry should equal (loss(w + eps) - loss(w - eps)) / (2 eps) "
@@ -255,19 +260,7 @@ def test_arguments_unchanged(sub):
                "instead, e.g. new = w - lr * g")
     for call, fn in [("backprop", lambda a, b, w: sub.backprop(a, b, w)),
                      ("train", lambda a, b, w: sub.train(a, b, w, lr=0.1, epochs=2))]:
-        try:
-            fn(*read_only([x, y]), read_only(weights))
-        except ValueError as exc:
-            if "read-only" not in str(exc):
-                raise
-            raise Feedback(f"{call} wrote into an array it was given (the checks pass read-only "
-                           f"arrays, and numpy said: {exc}). Likely mistake: {mistake}.")
-        x2, y2, w2 = copies(x, y, weights)
-        fn(x2, y2, w2)
-        for label, before, after in zip(LABELS, weights, w2):
-            assert_unchanged(before, after, f"{call}: the caller's {label}", mistake=mistake)
-        assert_unchanged(x, x2, f"{call}: inputs", mistake=mistake)
-        assert_unchanged(y, y2, f"{call}: outputs", mistake=mistake)
+        check_arguments_unchanged(call, fn, x, y, weights, mistake)
 
 
 # --- train ---------------------------------------------------------------------------------------
@@ -278,21 +271,8 @@ def _all_close(got, want, *, rtol, atol):
 
 
 def check_train(result, x, y, weights, lr, epochs, name, *, path_tol, curve=False):
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise Feedback(f"{name} should return a tuple (weights, losses), got "
-                       f"{type(result).__name__} {str(result)[:60]}.")
-    final, losses = result
-    if not isinstance(losses, (list, tuple, _ndarray)):
-        raise Feedback(f"{name}: losses should be a list of floats, got {type(losses).__name__}.")
-    losses = [check_float(v, f"{name}: losses[{i}]") for i, v in enumerate(losses)]
-    if len(losses) != epochs:
-        extra = (" One loss too many: record one loss per epoch, before its update."
-                 if len(losses) == epochs + 1 else "")
-        raise Feedback(f"{name}: got {len(losses)} losses, expected {epochs} (one per epoch).{extra}")
-    if epochs > 1 and max(losses) - min(losses) < 1e-12:
-        raise Feedback(f"{name}: every epoch's loss is {losses[0]:.6g}. Likely mistake: the new "
-                       "weights are not fed back; each epoch must start from the weights of the "
-                       "previous step.")
+    final, losses = train_result(result, name)
+    check_loss_count(losses, epochs, name)
     want_w, want_losses, final_loss = forward_difference_path(x, y, weights, lr, epochs)
     if curve:  # for the report, before any verdict: a wrong curve is the one worth seeing
         record_curve("yours", losses)
@@ -311,14 +291,7 @@ def check_train(result, x, y, weights, lr, epochs, name, *, path_tol, curve=Fals
                  diagnose=diagnose,
                  hint="each epoch: grads, loss = backprop(inputs, outputs, weights); append loss; "
                       "weights = [w - lr * g for w, g in zip(weights, grads)].")
-    if not isinstance(final, (list, tuple)) or len(final) != 4:
-        raise Feedback(f"{name}: the final weights should be a list of 4 arrays, got "
-                       f"{type(final).__name__}.")
-    for label, got, old, want in zip(LABELS, final, weights, want_w):
-        check_array(got, f"{name}: final {label}", shape=old.shape, dtype="floating")
-        assert_close(got, want, f"{name}: final {label}", rtol=1e-3, atol=path_tol,
-                     diagnose=[("returned the starting weights instead of the trained ones", old)],
-                     hint="return the weights after the last epoch's step.")
+    check_final_weights(final, weights, want_w, name, path_tol)
     return losses
 
 
@@ -329,11 +302,7 @@ def test_train_worked_setup(sub):
     name = "train(worked setup) with the default lr and epochs"
     losses = check_train(sub.train(x, y, weights), WORKED_X, WORKED_Y, WORKED_W, 0.01, 100, name,
                          path_tol=5e-4, curve=True)
-    rises = [i for i in range(1, len(losses)) if not losses[i] < losses[i - 1]]
-    if rises:
-        i = rises[0]
-        raise Feedback(f"{name}: the loss should fall at every epoch, but losses[{i}] = "
-                       f"{losses[i]:.6g} >= losses[{i - 1}] = {losses[i - 1]:.6g}.")
+    check_loss_falls(losses, name)
 
 
 @pytest.mark.points(2)

@@ -9,7 +9,7 @@ import torch
 
 from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, check_float
 from grader.checks.network import (
-    WORKED_X, WORKED_Y, WORKED_W, make_problem, copies, tensor64,
+    LABELS, WORKED_X, WORKED_Y, WORKED_W, make_problem, copies, tensor64,
 )
 
 # Bound at import, before any submission is loaded (it may reassign module attributes).
@@ -151,5 +151,5 @@ def test_arguments_unchanged(sub):
                "instead, e.g. diff = prediction - outputs")
     assert_unchanged(x, x2, "inputs", mistake=mistake)
     assert_unchanged(y, y2, "outputs", mistake=mistake)
-    for label, before, after in zip(["W_h", "b_h", "W_o", "b_o"], weights, w2):
+    for label, before, after in zip(LABELS, weights, w2):
         assert_unchanged(before, after, f"weights ({label})", mistake=mistake)

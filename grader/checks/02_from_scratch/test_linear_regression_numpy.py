@@ -21,6 +21,15 @@ def _float64(*arrays):
     return [a.astype(np.float64) for a in arrays]
 
 
+def _two_floats(result, call, names):
+    """The (a, b) pair that gradients, step and train return, as two Python floats."""
+    if not isinstance(result, tuple) or len(result) != 2:
+        length = f" of length {len(result)}" if hasattr(result, "__len__") else ""
+        raise Feedback(f"{call} should return a tuple ({names[0]}, {names[1]}), "
+                       f"got {type(result).__name__}{length}.")
+    return [check_float(value, name) for value, name in zip(result, names)]
+
+
 @pytest.mark.parametrize("n", SIZES)
 def test_forward(sub, n):
     """forward(x, w, b) is w * x + b"""
@@ -59,12 +68,7 @@ def test_gradients(sub, n):
     """gradients(x, prediction, actual) are the averaged dL/dw and dL/db"""
     x, p, a = _data(n, 30 + n)
     x64, p64, a64 = _float64(x, p, a)
-    result = sub.gradients(x, p, a)
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise Feedback(f"gradients should return a tuple (dw, db), got {type(result).__name__}"
-                       f"{' of length ' + str(len(result)) if hasattr(result, '__len__') else ''}.")
-    dw = check_float(result[0], "dw")
-    db = check_float(result[1], "db")
+    dw, db = _two_floats(sub.gradients(x, p, a), "gradients", ("dw", "db"))
     error = p64 - a64
     want_dw, want_db = np.mean(2 * x64 * error), np.mean(2 * error)
     # With one sample the sum and the mean agree, so that case cannot tell them apart.
@@ -82,8 +86,9 @@ def test_gradients(sub, n):
 
 def test_gradients_worked_example(sub):
     """gradients([1, 2], [1, 2], [3, 5]) is (-8, -5)"""
-    dw, db = sub.gradients(np.array([1.0, 2.0]), np.array([1.0, 2.0]), np.array([3.0, 5.0]))
-    assert_close([check_float(dw, "dw"), check_float(db, "db")], [-8.0, -5.0], "(dw, db)", rtol=1e-6,
+    got = _two_floats(sub.gradients(np.array([1.0, 2.0]), np.array([1.0, 2.0]), np.array([3.0, 5.0])),
+                      "gradients", ("dw", "db"))
+    assert_close(got, [-8.0, -5.0], "(dw, db)", rtol=1e-6,
                  diagnose=[("dL/dw summed over the samples instead of averaged", [-16.0, -10.0]),
                            ("a factor of 2 is missing (the derivative of the square)", [-4.0, -2.5])])
 
@@ -91,10 +96,7 @@ def test_gradients_worked_example(sub):
 @pytest.mark.parametrize("w, b, lr, dw, db", [(1.0, 0.0, 0.1, -8.0, -5.0), (-2.0, 3.0, 0.01, 4.5, -1.5)])
 def test_step(sub, w, b, lr, dw, db):
     """step moves w and b against their gradients"""
-    result = sub.step(w, b, lr, dw, db)
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise Feedback(f"step should return a tuple (w, b), got {type(result).__name__}.")
-    got = [check_float(result[0], "w"), check_float(result[1], "b")]
+    got = _two_floats(sub.step(w, b, lr, dw, db), "step", ("w", "b"))
     assert_close(got, [w - lr * dw, b - lr * db], f"step(w={w}, b={b}, lr={lr}, dw={dw}, db={db})", rtol=1e-6,
                  diagnose=[("sign error in the update: w + lr * dw moves up the slope", [w + lr * dw, b + lr * db]),
                            ("the learning rate is not applied", [w - dw, b - db])])
@@ -104,32 +106,31 @@ def test_step(sub, w, b, lr, dw, db):
 def test_train_finds_the_line(sub):
     """train on the worked data finds w ≈ 5, b ≈ 1"""
     x, y = WORKED_X.copy(), WORKED_Y.copy()
-    result = sub.train(x, y)
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise Feedback(f"train should return a tuple (w, b), got {type(result).__name__}.")
-    w, b = check_float(result[0], "w"), check_float(result[1], "b")
+    w, b = _two_floats(sub.train(x, y), "train", ("w", "b"))
     assert_unchanged(WORKED_X, x, "x", mistake="train modified the caller's data")
+    assert_unchanged(WORKED_Y, y, "y", mistake="train modified the caller's data")
     assert_close([w, b], [5.0, 1.0], "train(x, y) -> (w, b)", rtol=0, atol=0.05,
                  hint="check the sign of the update and that every epoch uses fresh predictions")
 
 
 @pytest.mark.points(2)
 def test_train_follows_gradient_descent(sub):
-    """train from a given start for a few epochs follows plain gradient descent"""
+    """train from a given start, with a given lr, for a few epochs follows plain gradient descent"""
     x, y = WORKED_X.astype(np.float64), WORKED_Y.astype(np.float64)
-    w, b = 2.0, -1.0
-    for _ in range(7):  # the oracle: seven plain steps
-        error = w * x + b - y
-        w, b = w - 0.01 * np.mean(2 * x * error), b - 0.01 * np.mean(2 * error)
-    result = sub.train(x.copy(), y.copy(), w=2.0, b=-1.0, lr=0.01, epochs=7)
-    got = [check_float(result[0], "w"), check_float(result[1], "b")]
-    assert_close(got, [w, b], "train(x, y, w=2, b=-1, lr=0.01, epochs=7)", rtol=1e-4,
+    # lr differs from the default 0.01, so that a train that ignores its lr argument is seen
+    result = sub.train(x.copy(), y.copy(), w=2.0, b=-1.0, lr=0.02, epochs=7)
+    got = _two_floats(result, "train", ("w", "b"))
+    assert_close(got, _descent(x, y, 2.0, -1.0, 0.02, 7), "train(x, y, w=2, b=-1, lr=0.02, epochs=7)",
+                 rtol=1e-4,
                  diagnose=[("train ignores the starting w and b it is given",
-                            _descent(x, y, 0.0, 0.0, 0.01, 7))],
-                 hint="start from the given w and b and take exactly `epochs` steps")
+                            _descent(x, y, 0.0, 0.0, 0.02, 7)),
+                           ("train ignores its lr argument (it stepped with 0.01); pass lr on to step",
+                            _descent(x, y, 2.0, -1.0, 0.01, 7))],
+                 hint="start from the given w and b and take exactly `epochs` steps of size lr")
 
 
 def _descent(x, y, w, b, lr, epochs):
+    """The oracle: plain gradient descent on the mean squared error, float64."""
     for _ in range(epochs):
         error = w * x + b - y
         w, b = w - lr * np.mean(2 * x * error), b - lr * np.mean(2 * error)

@@ -6,7 +6,7 @@ weights the learner's layers hold.
 import numpy as np
 import pytest
 
-from grader.checks.helpers import Feedback, assert_close, check_array, check_float, rng
+from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, check_float, rng
 
 # Bound at import, before the submission is loaded (it may reassign module attributes).
 from torch import from_numpy as _t_from_numpy
@@ -248,17 +248,23 @@ FORMULAS = {"ReLU": "grad_x = grad_y * (x > 0)", "Sigmoid": "grad_x = grad_y * y
 @pytest.mark.parametrize("shape", [(1, 4), (6, 5)], ids=["batch-of-1", "batch-of-6"])
 @pytest.mark.parametrize("name", ["ReLU", "Sigmoid", "Tanh"])
 def test_activation(sub, name, shape):
-    """Activation forward and backward against torch autograd."""
+    """Activation forward and backward against torch autograd; x and grad_y are left unchanged."""
     g = rng(400 + len(name) * 10 + shape[0])
     x = g.standard_normal(shape) * 2
     grad_y = g.standard_normal(shape)
     y_want, gx_want = ref_activation(name, x, grad_y)
     layer = getattr(sub, name)()
-    y = layer.forward(_copy(x))
+    x_in, grad_y_in = _copy(x), _copy(grad_y)
+    y = layer.forward(x_in)
     check_array(y, f"{name}().forward(x)", shape=shape, dtype="floating")
     assert_close(y, y_want, f"{name}().forward(x)", rtol=RTOL, atol=ATOL)
-    gx = layer.backward(_copy(grad_y))
+    gx = layer.backward(grad_y_in)
     check_array(gx, f"{name}().backward(grad_y)", shape=shape, dtype="floating")
+    assert_unchanged(x, x_in, f"The x passed to {name}().forward",
+                     mistake="an in-place operation on x (np.maximum(x, 0, out=x), x[x < 0] = 0, "
+                             "x *= ...); compute a new array for y")
+    assert_unchanged(grad_y, grad_y_in, f"The grad_y passed to {name}().backward",
+                     mistake="grad_y *= ...; compute a new array for grad_x")
     assert_close(gx, gx_want, f"{name}().backward(grad_y)", rtol=RTOL, atol=ATOL,
                  diagnose=activation_mistakes(name, x, y_want, grad_y), hint=FORMULAS[name] + ".")
 
@@ -288,7 +294,11 @@ def check_cross_entropy(sub, logits, targets, label, large=False):
     loss_want, grad_want = ref_cross_entropy(logits, targets)
     ce = sub.SoftmaxCrossEntropy()
     name = f"SoftmaxCrossEntropy().forward(logits, targets) ({label})"
-    loss = loss_value(ce.forward(_copy(logits), _copy(targets)), name, large)
+    logits_in = _copy(logits)
+    loss = loss_value(ce.forward(logits_in, _copy(targets)), name, large)
+    assert_unchanged(logits, logits_in, "The logits passed to SoftmaxCrossEntropy().forward",
+                     mistake="subtracting the row maximum in place (logits -= logits.max(...)); "
+                             "write shifted = logits - logits.max(axis=1, keepdims=True)")
     loss_wrongs = [("a missing minus sign: the loss is -log softmax(z)[target]", -loss_want)]
     if n > 1:
         loss_wrongs.insert(0, ("the loss is summed over the batch instead of averaged", loss_want * n))

@@ -15,14 +15,13 @@ import torch
 from grader.checks.helpers import (Feedback, assert_close, assert_unchanged, check_array, check_float,
                                    record_curve)
 from grader.checks.network import (
-    LABELS, WORKED_X, WORKED_Y, WORKED_W, make_problem, copies, as64, read_only, exact, loss64, loss_at,
-    tensor64,
+    LABELS, WORKED_X, WORKED_Y, WORKED_W, make_problem, copies, as64, exact, loss64, loss_at, tensor64,
+    check_arguments_unchanged, train_result, check_loss_count, check_final_weights, check_loss_falls,
 )
 
 # Bound at import, before any submission is loaded (it may reassign module attributes).
 _np_array = np.array
 _float64 = np.float64
-_ndarray = np.ndarray
 _no_grad = torch.no_grad
 
 
@@ -175,45 +174,19 @@ IN_PLACE = ("nudging or updating the caller's arrays in place; copy an array (w.
 def test_caller_arrays_unchanged(sub):
     """update_weights never writes into the caller's arrays, not even to nudge and restore them."""
     for x, y, weights in [(WORKED_X, WORKED_Y, WORKED_W), make_problem(3, 4, 2, 5, seed=41)]:
-        # Read-only arguments: any write into them, even one undone later, raises here.
-        x2, y2 = read_only([x, y])
-        try:
-            sub.update_weights(x2, y2, read_only(weights), 0.5)
-        except ValueError as exc:
-            if "read-only" not in str(exc):
-                raise
-            raise Feedback("update_weights wrote into an array it was given (the checks pass "
-                           f"read-only arrays, and numpy said: {exc}). Likely mistake: {IN_PLACE}.")
-        x2, y2, w2 = copies(x, y, weights)
-        sub.update_weights(x2, y2, w2, 0.5)
-        for label, before, after in zip(LABELS, weights, w2):
-            assert_unchanged(before, after, f"The caller's {label} ({before.dtype})", mistake=IN_PLACE)
-        assert_unchanged(x, x2, "inputs", mistake=IN_PLACE)
-        assert_unchanged(y, y2, "outputs", mistake=IN_PLACE)
+        check_arguments_unchanged("update_weights", lambda a, b, w: sub.update_weights(a, b, w, 0.5),
+                                  x, y, weights, IN_PLACE)
 
 
 # --- train ---------------------------------------------------------------------------------------
 
 def check_train(result, x, y, weights, lr, epochs, name, *, path_tol, curve=False):
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise Feedback(f"{name} should return a tuple (weights, losses), got "
-                       f"{type(result).__name__} {str(result)[:60]}.")
-    final, losses = result
-    if not isinstance(losses, (list, tuple, _ndarray)):
-        raise Feedback(f"{name}: losses should be a list of floats, got {type(losses).__name__}.")
-    losses = [check_float(v, f"{name}: losses[{i}]") for i, v in enumerate(losses)]
+    final, losses = train_result(result, name)
     want_w, want_losses = exact_path(x, y, weights, lr, epochs)
     if curve:  # for the report, before any verdict: a wrong curve is the one worth seeing
         record_curve("yours", losses)
         record_curve("reference", want_losses)
-    if len(losses) != epochs:
-        extra = (" One loss too many: record one loss per epoch, before its update."
-                 if len(losses) == epochs + 1 else "")
-        raise Feedback(f"{name}: got {len(losses)} losses, expected {epochs} (one per epoch).{extra}")
-    if epochs > 1 and max(losses) - min(losses) < 1e-12:
-        raise Feedback(f"{name}: every epoch's loss is {losses[0]:.6g}. Likely mistake: the new "
-                       "weights are not fed back; each epoch must start from the weights the "
-                       "previous update returned (weights, loss = update_weights(...)).")
+    check_loss_count(losses, epochs, name, " (weights, loss = update_weights(...))")
     diagnose = [("recorded each epoch's loss after its update; record the loss "
                  "update_weights returns, measured before the update",
                  want_losses[1:] + [loss_at(x, y, want_w)])]
@@ -224,14 +197,7 @@ def check_train(result, x, y, weights, lr, epochs, name, *, path_tol, curve=Fals
                  diagnose=diagnose,
                  hint="each epoch: weights, loss = update_weights(inputs, outputs, weights, lr); "
                       "append loss.")
-    if not isinstance(final, (list, tuple)) or len(final) != 4:
-        raise Feedback(f"{name}: the final weights should be a list of 4 arrays, got "
-                       f"{type(final).__name__}.")
-    for label, got, old, want in zip(LABELS, final, weights, want_w):
-        check_array(got, f"{name}: final {label}", shape=old.shape, dtype="floating")
-        assert_close(got, want, f"{name}: final {label}", rtol=1e-3, atol=path_tol,
-                     diagnose=[("returned the starting weights instead of the trained ones", old)],
-                     hint="return the weights after the last epoch's update.")
+    check_final_weights(final, weights, want_w, name, path_tol)
     return losses
 
 
@@ -242,11 +208,7 @@ def test_train_worked_setup(sub):
     name = "train(worked setup) with the default lr and epochs"
     losses = check_train(sub.train(x, y, weights), WORKED_X, WORKED_Y, WORKED_W, 0.01, 100, name,
                          path_tol=5e-4, curve=True)
-    rises = [i for i in range(1, len(losses)) if not losses[i] < losses[i - 1]]
-    if rises:
-        i = rises[0]
-        raise Feedback(f"{name}: the loss should fall at every epoch, but losses[{i}] = "
-                       f"{losses[i]:.6g} >= losses[{i - 1}] = {losses[i - 1]:.6g}.")
+    check_loss_falls(losses, name)
     for label, before, after in zip(LABELS, WORKED_W, weights):
         assert_unchanged(before, after, f"The caller's {label}",
                          mistake="training on the caller's arrays in place; work on new arrays")
