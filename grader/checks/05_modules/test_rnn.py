@@ -479,7 +479,8 @@ def test_run_rnn_worked_example(sub):
     inputs = _tensor([[[1.0]], [[0.0]]])
     h0 = _tensor([[0.0]])
     outputs, h_last = _run(sub, cell, inputs, h0, "run_rnn on the worked example")
-    check_array(outputs, "run_rnn's outputs", shape=(2, 1, 1), kind="tensor")
+    check_array(outputs, "run_rnn's outputs", shape=(2, 1, 1), dtype="floating", kind="tensor")
+    check_array(h_last, "run_rnn's h_T", shape=(1, 1), dtype="floating", kind="tensor")
     h1 = 0.7615941559557649
     h2 = 0.3633994843890525
     assert_close(outputs, _tensor([[[h1]], [[h2]]]), "run_rnn's outputs on the worked example", rtol=1e-4,

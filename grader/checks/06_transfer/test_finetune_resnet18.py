@@ -5,6 +5,7 @@ and evaluation loops written here with torch.nn.functional.cross_entropy, and a 
 task (images whose class is their colour) that a frozen random backbone plus a trained fc
 learns in a few epochs. Images are 32 x 32 to keep every check fast on a CPU.
 """
+import contextlib
 import copy
 
 import pytest
@@ -236,7 +237,8 @@ def test_make_optimizer_trainable_only(sub):
     """make_optimizer holds exactly the trainable parameters (fc), with the given lr."""
     model = reference_model(3, seed=1)
     call = "make_optimizer(model, lr=0.02)"
-    params = optimizer_params(sub.make_optimizer(model, lr=0.02), call)
+    optimizer = sub.make_optimizer(model, lr=0.02)
+    params = optimizer_params(optimizer, call)
     ids = {id(p) for p in params}
     frozen = [name for name, p in model.named_parameters() if id(p) in ids and not p.requires_grad]
     if frozen:
@@ -248,7 +250,6 @@ def test_make_optimizer_trainable_only(sub):
         raise Feedback(f"{call} does not hold the trainable parameters {missing}.")
     if len(params) != len(ids):
         raise Feedback(f"{call} holds some parameters twice.")
-    optimizer = sub.make_optimizer(model, lr=0.02)
     lrs = sorted({group.get("lr") for group in optimizer.param_groups})
     if lrs != [0.02]:
         raise Feedback(f"{call} has learning rate(s) {lrs}, expected 0.02: pass lr=lr.")
@@ -452,6 +453,19 @@ def test_fine_tune_learns(sub):
                       " returned model.")
 
 
+@contextlib.contextmanager
+def replaced(sub, **functions):
+    """The submission's own functions (pick_device, build_model, ...) swapped for spies, then restored."""
+    originals = {name: getattr(sub, name) for name in functions}
+    for name, function in functions.items():
+        setattr(sub, name, function)
+    try:
+        yield
+    finally:
+        for name, function in originals.items():
+            setattr(sub, name, function)
+
+
 @pytest.mark.points(1)
 def test_fine_tune_default_device(sub):
     """fine_tune with device=None asks pick_device()."""
@@ -462,18 +476,65 @@ def test_fine_tune_default_device(sub):
         calls.append(1)
         return CPU
 
-    original = sub.pick_device
-    sub.pick_device = recording_pick_device
-    try:
+    with replaced(sub, pick_device=recording_pick_device):
         result = sub.fine_tune(train_loader, val_loader, 4, epochs=1, lr=5e-3)
-    finally:
-        sub.pick_device = original
     if not calls:
         raise Feedback("fine_tune(..., device=None) did not call pick_device(); use"
                        " `device = pick_device() if device is None else device`.")
     if not isinstance(result, tuple) or len(result) != 2:
         raise Feedback(f"fine_tune(...) should return a tuple (model, history), got {describe(result)}.")
     check_history(result[1], 1, "fine_tune(..., epochs=1)")
+
+
+class _Weights:
+    """Stands for weights="IMAGENET1K_V1": the spy below swaps it for None, so nothing downloads."""
+
+    def __repr__(self):
+        return "<the weights given to fine_tune>"
+
+
+@pytest.mark.points(1)
+def test_fine_tune_passes_weights_and_lr(sub):
+    """fine_tune builds the model with its `weights` and trains with its `lr`."""
+    train_loader, val_loader = fine_tune_data()
+    weights, lr = _Weights(), 0.0123
+    call = f"fine_tune(..., num_classes=4, epochs=1, lr={lr}, weights=w)"
+    built_with, optimizers = [], []
+    build_model, train_one_epoch = sub.build_model, sub.train_one_epoch
+
+    def spying_build_model(num_classes, weights=None):
+        built_with.append(weights)
+        return build_model(num_classes, weights=None)
+
+    def spying_train_one_epoch(model, loader, optimizer, device):
+        optimizers.append(optimizer)
+        return train_one_epoch(model, loader, optimizer, device)
+
+    with replaced(sub, build_model=spying_build_model, train_one_epoch=spying_train_one_epoch):
+        try:
+            sub.fine_tune(train_loader, val_loader, 4, epochs=1, lr=lr, device=CPU, weights=weights)
+        except (NotImplementedError, Feedback):
+            raise
+        except Exception as exc:  # noqa: BLE001 - w reached torchvision without build_model
+            if built_with:
+                raise
+            raise Feedback(f"{call} raised {type(exc).__name__}: {exc}. Build the model with"
+                           " build_model(num_classes, weights=weights).") from None
+    if not built_with:
+        raise Feedback(f"{call} did not call build_model; build the model with"
+                       " build_model(num_classes, weights=weights).")
+    if built_with[0] is not weights:
+        raise Feedback(f"{call} called build_model with weights={built_with[0]!r}, not with w."
+                       " Likely mistake: `weights` is not passed on, so the pretrained weights are"
+                       " never used; call build_model(num_classes, weights=weights).")
+    if not optimizers:
+        raise Feedback(f"{call} did not call train_one_epoch; train each epoch with"
+                       " train_one_epoch(model, train_loader, optimizer, device).")
+    lrs = sorted({group.get("lr") for group in optimizers[0].param_groups})
+    if lrs != [lr]:
+        raise Feedback(f"{call} trained with an optimizer whose learning rate is {lrs}, expected"
+                       f" [{lr}]. Likely mistake: `lr` is not passed on; make the optimizer with"
+                       " make_optimizer(model, lr=lr).")
 
 
 # --- on a GPU -------------------------------------------------------------------------------
@@ -516,18 +577,15 @@ def test_fine_tune_on_gpu(sub):
     """fine_tune with device=None trains on the GPU (pick_device finds CUDA)."""
     train_loader, val_loader = fine_tune_data()
     spies = []
-    original = sub.build_model
+    build_model = sub.build_model
 
     def spying_build_model(*args, **kwargs):
-        model = original(*args, **kwargs)
+        model = build_model(*args, **kwargs)
         spies.append(_DeviceSpy(model))
         return model
 
-    sub.build_model = spying_build_model
-    try:
+    with replaced(sub, build_model=spying_build_model):
         model, history = sub.fine_tune(train_loader, val_loader, 4, epochs=2, lr=5e-3)
-    finally:
-        sub.build_model = original
     devices = {p.device.type for p in model.parameters()}
     if devices != {"cuda"}:
         raise Feedback(f"fine_tune(..., device=None) on a machine with CUDA left the model on"
