@@ -198,6 +198,26 @@ def dev_check(only, jobs) -> None:
     sys.exit(1 if bad else 0)
 
 
+@dev.command("timings")
+@click.option("--only", multiple=True, help="Measure only this exercise (repeatable); the others keep theirs.")
+@friendly
+def dev_timings(only) -> None:
+    """Measure each check on the reference solution; write the per-check time limits' basis."""
+    import json
+
+    from . import devcheck
+    from .course import default_course
+    course = default_course()
+    try:
+        known = json.loads(course.timings_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    known.update(devcheck.learn_timings(course, only=list(only) or None))
+    ordered = {spec.id: known[spec.id] for spec in course.manifest if spec.id in known}
+    course.timings_path.write_text(json.dumps(ordered, indent=1) + "\n", encoding="utf-8")
+    click.echo(f"Wrote {course.timings_path}: {sum(len(v) for v in ordered.values())} checks.")
+
+
 @cli.command("watch")
 @workspace_option
 @friendly

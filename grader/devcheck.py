@@ -111,3 +111,19 @@ def _docstring(path: Path) -> str:
         return ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
     except (OSError, SyntaxError, ValueError):
         return ""
+
+
+def learn_timings(course: Course, *, only: list[str] | None = None, repeats: int = 2) -> dict[str, dict[str, float]]:
+    """The reference solution's time per check (the slowest of `repeats` gradings), for the
+    per-check limits the runner derives from them (runner.learned_limits). Checks skipped here
+    (needs GPU) get no entry and keep the exercise's timeout."""
+    from .api import grade_pairs
+    specs = [course.manifest.get(i) for i in only] if only else list(course.manifest)
+    pairs = [(spec, course.solutions_dir / spec.relpath, spec.relpath) for spec in specs] * repeats
+    timings: dict[str, dict[str, float]] = {}
+    for result in grade_pairs(pairs, course=course, jobs=1):
+        for check in result.checks:
+            if check.outcome == "passed" and check.duration_s > 0:
+                seconds = timings.setdefault(result.id, {}).get(check.name, 0.0)
+                timings[result.id][check.name] = round(max(seconds, check.duration_s), 3)
+    return timings
