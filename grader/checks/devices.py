@@ -162,8 +162,12 @@ class Simulated(TorchFunctionMode):
 def same_device_error(exc: BaseException, what: str) -> Feedback | None:
     """The feedback for an error a real GPU raised when host and device tensors met, else None."""
     text = str(exc)
-    if isinstance(exc, (RuntimeError, TypeError)) and (
-            "same device" in text or "cuda" in text.lower() and ("cpu" in text.lower() or "numpy" in text)):
+    low = text.lower()
+    # "Expected all tensors to be on the same device", "Input type (torch.FloatTensor) and weight
+    # type (torch.cuda.FloatTensor) should be the same", "can't convert cuda:0 device type tensor
+    # to numpy": the wordings differ between operations and torch versions.
+    if isinstance(exc, (RuntimeError, TypeError)) and ("same device" in low or "cuda" in low and any(
+            word in low for word in ("cpu", "numpy", "floattensor", "should be the same", "device type"))):
         return Feedback(f"{what} failed on a GPU with {type(exc).__name__}: {text.splitlines()[0]} "
                         "Likely mistake: the batch is not moved to device; move inputs and targets "
                         "with .to(device) before using them, and bring results back with .cpu() "
