@@ -154,7 +154,7 @@ def test_assert_close_names_a_replayed_mistake_before_the_hint():
     with pytest.raises(Feedback) as info:
         assert_close(-X, X, "grad", hint="look at the formula")
     text = str(info.value)
-    assert "Likely mistake: Every entry has the wrong sign" in text and "look at the formula" not in text
+    assert "Likely mistake: every entry has the wrong sign" in text and "look at the formula" not in text
 
 
 def test_assert_close_keeps_the_hint_after_an_observation():

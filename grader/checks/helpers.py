@@ -164,8 +164,8 @@ def _shape_hint(got: tuple, want: tuple) -> str:
 
 def _finding(finding: Finding) -> str:
     """A structural finding as the learner reads it: a named mistake, or what is observed."""
-    text = finding.text[0].upper() + finding.text[1:]
-    return f"Likely mistake: {text}." if finding.named else f"What the numbers show: {finding.text}."
+    text = finding.text if finding.text.endswith(("?", ".")) else finding.text + "."
+    return f"Likely mistake: {text}" if finding.named else f"What the numbers show: {text}"
 
 
 # --- values -------------------------------------------------------------------------------------
