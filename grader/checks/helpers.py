@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from grader.checks.diagnose import Finding, scalar_for_array, shape_finding, value_finding
 from grader.results import MAX_CURVE_POINTS, MAX_CURVES, thin
 
 # Bound before any submission is loaded (see the module docstring).
@@ -142,6 +143,9 @@ def check_array(value: Any, name: str, *, shape: Sequence[int] | None = None, dt
         hint = " Convert with np.asarray(...)." if isinstance(value, (list, tuple)) else ""
         if is_tensor(value):
             hint = " This exercise is NumPy only: return an np.ndarray."
+        if shape is not None and math.prod(shape) > 1 and (
+                isinstance(value, (float, int, _generic)) and not isinstance(value, bool)):
+            hint = " " + _finding(scalar_for_array(value, tuple(shape)))
         raise Feedback(f"{name} should be an np.ndarray, got {describe(value)}.{hint}")
     if shape is not None and tuple(value.shape) != tuple(shape):
         raise Feedback(f"{name} has shape {tuple(value.shape)}, expected {tuple(shape)}."
@@ -157,13 +161,14 @@ def check_array(value: Any, name: str, *, shape: Sequence[int] | None = None, dt
 
 
 def _shape_hint(got: tuple, want: tuple) -> str:
-    if len(got) == len(want) and sorted(got) == sorted(want) and got != want:
-        return " The axes look swapped: check a transpose or the order of a matrix product."
-    if len(got) + 1 == len(want) or len(got) == len(want) + 1:
-        return " One axis too many or too few: check keepdims, a reshape, or a missing batch axis."
-    if math.prod(got) == 1 and len(want) and math.prod(want) > 1:
-        return " It looks reduced to a single value where one value per entry was expected."
-    return ""
+    finding = shape_finding(got, want)
+    return " " + _finding(finding) if finding else ""
+
+
+def _finding(finding: Finding) -> str:
+    """A structural finding as the learner reads it: a named mistake, or what is observed."""
+    text = finding.text if finding.text.endswith(("?", ".")) else finding.text + "."
+    return f"Likely mistake: {text}" if finding.named else f"What the numbers show: {text}"
 
 
 # --- values -------------------------------------------------------------------------------------
@@ -173,26 +178,38 @@ Diagnosis = tuple[str, Any]  # (the likely mistake, what that mistake would have
 
 def assert_close(actual: Any, expected: Any, name: str, *, rtol: float = 1e-5, atol: float = 1e-8,
                  hint: str | None = None, diagnose: Iterable[Diagnosis] = (),
-                 max_entries: int = 5) -> None:
+                 max_entries: int = 5, sizes: dict[str, int] | None = None) -> None:
     """Values agree within rtol/atol (shape must already be right, or is checked here).
 
     `diagnose` lists (mistake, wrong_result) pairs computed by the oracle: when the learner's
-    values match one of the wrong results, the message names that mistake. Otherwise `hint`
-    (if given) is offered as the likely cause.
+    values match one of the wrong results, the message names that mistake. Otherwise
+    grader.checks.diagnose analyses how the values differ (a ratio, an offset along an axis, a
+    transpose, a shift, an axis reduced...): a replay that reproduces them is named, anything else
+    is told as observed, and `hint` (if given) follows. `sizes` names counts that are not axes of
+    the result ({"the batch size N": n}) so that a ratio of N is recognised.
     """
     got, want = to_numpy(actual), to_numpy(expected)
+    diagnose = list(diagnose)
     if got.shape != want.shape:
-        raise Feedback(f"{name} has shape {got.shape}, expected {want.shape}."
-                       + _shape_hint(got.shape, want.shape))
+        head = f"{name} has shape {got.shape}, expected {want.shape}."
+        mistake = _diagnosis(got, diagnose, rtol, atol)   # a named mistake of that very shape
+        if mistake:
+            raise Feedback(f"{head} Likely mistake: {mistake}.")
+        finding = shape_finding(got.shape, want.shape, got, want, rtol=rtol, atol=atol)
+        raise Feedback(head + (" " + _finding(finding) if finding else "")
+                       + (f"\nHint: {hint}" if hint and not (finding and finding.named) else ""))
     with _errstate(invalid="ignore", over="ignore"):
         close = _isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
     if bool(close.all()):
         return
     lines = [_disagreement(got, want, close, name, max_entries)]
     mistake = _diagnosis(got, diagnose, rtol, atol)
+    finding = None if mistake else value_finding(got, want, rtol=rtol, atol=atol, sizes=sizes)
     if mistake:
         lines.append(f"Likely mistake: {mistake}.")
-    elif hint:
+    elif finding:
+        lines.append(_finding(finding))
+    if hint and not mistake and not (finding and finding.named):
         lines.append(f"Hint: {hint}")
     raise Feedback("\n".join(lines))
 

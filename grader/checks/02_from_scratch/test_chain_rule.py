@@ -14,6 +14,7 @@ import torch
 
 from grader.checks.helpers import (Feedback, assert_close, check_array, check_float,
                                    record_curve)
+from grader.checks.isolate import on_reference, swapped
 from grader.checks.network import (
     LABELS, WORKED_X, WORKED_Y, WORKED_W, make_problem, copies, as64, exact, loss64, tensor64,
     check_arguments_unchanged, train_result, check_loss_count, check_final_weights, check_loss_falls,
@@ -295,20 +296,45 @@ def check_train(result, x, y, weights, lr, epochs, name, *, path_tol, curve=Fals
     return losses
 
 
+def reference_backprop(inputs, outputs, weights):
+    """backprop as the exercise asks for it (autograd, float64), in the weights' own dtypes."""
+    loss, grads = exact(inputs, outputs, weights)
+    return [_np_array(g, dtype=_np_array(w).dtype) for g, w in zip(grads, weights)], loss
+
+
+def train_on_reference(sub, *args, **kwargs):
+    """The learner's train, with the reference backprop in place of theirs for the call."""
+    with swapped(sub, backprop=reference_backprop):
+        return sub.train(*args, **kwargs)
+
+
 @pytest.mark.points(2)
 def test_train_worked_setup(sub):
-    """train on the worked setup with the defaults (lr 0.01, 100 epochs) follows update_weights.train."""
+    """train (on the reference backprop) on the worked setup, defaults lr 0.01 and 100 epochs, follows gradient descent."""
     x, y, weights = copies(WORKED_X, WORKED_Y, WORKED_W)
-    name = "train(worked setup) with the default lr and epochs"
-    losses = check_train(sub.train(x, y, weights), WORKED_X, WORKED_Y, WORKED_W, 0.01, 100, name,
-                         path_tol=5e-4, curve=True)
+    name = on_reference("train(worked setup) with the default lr and epochs", "backprop")
+    losses = check_train(train_on_reference(sub, x, y, weights), WORKED_X, WORKED_Y, WORKED_W, 0.01,
+                         100, name, path_tol=5e-4, curve=True)
     check_loss_falls(losses, name)
 
 
 @pytest.mark.points(2)
 def test_train_random_network(sub):
-    """train on a seeded random network (float64, lr 0.5, 8 epochs) follows update_weights.train."""
+    """train (on the reference backprop) on a seeded random network (float64, lr 0.5, 8 epochs) follows gradient descent."""
     x, y, weights = make_problem(3, 4, 2, 5, seed=101)
-    name = "train(d_in=3, h=4, d_out=2, N=5, lr=0.5, epochs=8)"
-    check_train(sub.train(*copies(x, y, weights), lr=0.5, epochs=8), x, y, weights, 0.5, 8, name,
-                path_tol=2e-3)
+    name = on_reference("train(d_in=3, h=4, d_out=2, N=5, lr=0.5, epochs=8)", "backprop")
+    check_train(train_on_reference(sub, *copies(x, y, weights), lr=0.5, epochs=8), x, y, weights,
+                0.5, 8, name, path_tol=2e-3)
+
+
+@pytest.mark.points(1)
+def test_train_with_your_backprop(sub):
+    """The whole pipeline: train with your own backprop follows gradient descent."""
+    x, y, weights = make_problem(2, 3, 1, 4, seed=111)
+    name = "train(d_in=2, h=3, d_out=1, N=4, lr=0.5, epochs=6) with your own backprop"
+    try:
+        check_train(sub.train(*copies(x, y, weights), lr=0.5, epochs=6), x, y, weights, 0.5, 6,
+                    name, path_tol=2e-3)
+    except Feedback as feedback:
+        raise Feedback(f"{feedback}\nWhere to look: if train passes its checks on the reference"
+                       " backprop, the mistake is in backprop (its own checks say how).") from None

@@ -3,22 +3,27 @@ import numpy as np
 import pytest
 
 from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, check_float, rng
+from grader.checks.isolate import on_reference, swapped
+
+# Bound at import, before the submission is loaded (it may reassign numpy's attributes).
+_mean, _sum, _abs, _sqrt, _array = np.mean, np.sum, np.abs, np.sqrt, np.array
+_np_float32, _np_float64 = np.float32, np.float64
 
 SIZES = [1, 5, 17]
-WORKED_X = np.array([1, 2, 3, 4, 5], dtype=np.float32)
-WORKED_Y = np.array([6, 11, 16, 21, 26], dtype=np.float32)
+WORKED_X = _array([1, 2, 3, 4, 5], dtype=_np_float32)
+WORKED_Y = _array([6, 11, 16, 21, 26], dtype=_np_float32)
 
 
 def _data(n: int, seed: int):
     g = rng(seed)
-    x = g.standard_normal(n).astype(np.float32)
-    prediction = g.standard_normal(n).astype(np.float32)
-    actual = g.standard_normal(n).astype(np.float32)
+    x = g.standard_normal(n).astype(_np_float32)
+    prediction = g.standard_normal(n).astype(_np_float32)
+    actual = g.standard_normal(n).astype(_np_float32)
     return x, prediction, actual
 
 
 def _float64(*arrays):
-    return [a.astype(np.float64) for a in arrays]
+    return [a.astype(_np_float64) for a in arrays]
 
 
 def _two_floats(result, call, names):
@@ -38,7 +43,7 @@ def test_forward(sub, n):
     got = sub.forward(x, 1.5, -0.25)
     check_array(got, f"forward(x of shape ({n},), 1.5, -0.25)", shape=(n,), dtype="floating")
     assert_unchanged(kept, x, "x", mistake="updating x in place (x *= w) instead of computing a new array")
-    assert_close(got, 1.5 * kept.astype(np.float64) - 0.25, "forward(x, 1.5, -0.25)", rtol=1e-5,
+    assert_close(got, 1.5 * kept.astype(_np_float64) - 0.25, "forward(x, 1.5, -0.25)", rtol=1e-5,
                  diagnose=[("w and b swapped (b * x + w)", -0.25 * kept + 1.5)])
 
 
@@ -48,16 +53,16 @@ def test_mse(sub, n):
     _, p, a = _data(n, 20 + n)
     p64, a64 = _float64(p, a)
     got = check_float(sub.mse(p, a), "mse(prediction, actual)")
-    assert_close(got, np.mean((p64 - a64) ** 2), f"mse on {n} samples", rtol=1e-5,
-                 diagnose=[("summed over the samples instead of averaged", np.sum((p64 - a64) ** 2)),
-                           ("the errors are not squared", np.mean(p64 - a64)),
-                           ("absolute errors instead of squared ones", np.mean(np.abs(p64 - a64))),
-                           ("the square root was taken (that is RMSE)", np.sqrt(np.mean((p64 - a64) ** 2)))])
+    assert_close(got, _mean((p64 - a64) ** 2), f"mse on {n} samples", rtol=1e-5,
+                 diagnose=[("summed over the samples instead of averaged", _sum((p64 - a64) ** 2)),
+                           ("the errors are not squared", _mean(p64 - a64)),
+                           ("absolute errors instead of squared ones", _mean(_abs(p64 - a64))),
+                           ("the square root was taken (that is RMSE)", _sqrt(_mean((p64 - a64) ** 2)))])
 
 
 def test_mse_worked_example(sub):
     """mse([1, 2], [3, 5]) is 6.5"""
-    got = check_float(sub.mse(np.array([1.0, 2.0]), np.array([3.0, 5.0])), "mse([1, 2], [3, 5])")
+    got = check_float(sub.mse(_array([1.0, 2.0]), _array([3.0, 5.0])), "mse([1, 2], [3, 5])")
     assert_close(got, 6.5, "mse([1, 2], [3, 5])", rtol=1e-6,
                  diagnose=[("summed over the samples instead of averaged", 13.0)])
 
@@ -70,15 +75,15 @@ def test_gradients(sub, n):
     x64, p64, a64 = _float64(x, p, a)
     dw, db = _two_floats(sub.gradients(x, p, a), "gradients", ("dw", "db"))
     error = p64 - a64
-    want_dw, want_db = np.mean(2 * x64 * error), np.mean(2 * error)
+    want_dw, want_db = _mean(2 * x64 * error), _mean(2 * error)
     # With one sample the sum and the mean agree, so that case cannot tell them apart.
     common = [("a factor of 2 is missing (the derivative of the square)", want_dw / 2),
               ("sign error: (actual - prediction) instead of (prediction - actual)", -want_dw)]
-    summed = [("dL/dw summed over the samples instead of averaged", np.sum(2 * x64 * error))] if n > 1 else []
+    summed = [("dL/dw summed over the samples instead of averaged", _sum(2 * x64 * error))] if n > 1 else []
     assert_close(dw, want_dw, f"dw on {n} samples", rtol=1e-4, atol=1e-6, diagnose=summed + common,
                  hint="dL/dw = mean(2 * x * (prediction - actual))")
     assert_close(db, want_db, f"db on {n} samples", rtol=1e-4, atol=1e-6,
-                 diagnose=([("dL/db summed over the samples instead of averaged", np.sum(2 * error))] if n > 1 else [])
+                 diagnose=([("dL/db summed over the samples instead of averaged", _sum(2 * error))] if n > 1 else [])
                  + [("a factor of 2 is missing (the derivative of the square)", want_db / 2),
                     ("sign error: (actual - prediction) instead of (prediction - actual)", -want_db)],
                  hint="dL/db = mean(2 * (prediction - actual))")
@@ -86,7 +91,7 @@ def test_gradients(sub, n):
 
 def test_gradients_worked_example(sub):
     """gradients([1, 2], [1, 2], [3, 5]) is (-8, -5)"""
-    got = _two_floats(sub.gradients(np.array([1.0, 2.0]), np.array([1.0, 2.0]), np.array([3.0, 5.0])),
+    got = _two_floats(sub.gradients(_array([1.0, 2.0]), _array([1.0, 2.0]), _array([3.0, 5.0])),
                       "gradients", ("dw", "db"))
     assert_close(got, [-8.0, -5.0], "(dw, db)", rtol=1e-6,
                  diagnose=[("dL/dw summed over the samples instead of averaged", [-16.0, -10.0]),
@@ -102,25 +107,59 @@ def test_step(sub, w, b, lr, dw, db):
                            ("the learning rate is not applied", [w - dw, b - db])])
 
 
+# --- train: judged on the reference forward, gradients and step, then as a whole ---------------
+
+def _ref_forward(x, w, b):
+    return w * _array(x, dtype=_np_float64) + b
+
+
+def _ref_mse(prediction, actual):
+    return float(_mean((_array(prediction, dtype=_np_float64) - actual) ** 2))
+
+
+def _ref_gradients(x, prediction, actual):
+    error = _array(prediction, dtype=_np_float64) - actual
+    return float(_mean(2 * x * error)), float(_mean(2 * error))
+
+
+def _ref_step(w, b, lr, dw, db):
+    return w - lr * dw, b - lr * db
+
+
+def _train_on_reference(sub, *args, **kwargs):
+    with swapped(sub, forward=_ref_forward, mse=_ref_mse, gradients=_ref_gradients, step=_ref_step):
+        return sub.train(*args, **kwargs)
+
+
+ON_REFERENCE = "forward, gradients and step"
+
+
 @pytest.mark.points(3)
 def test_train_finds_the_line(sub):
-    """train on the worked data finds w ≈ 5, b ≈ 1"""
+    """The whole pipeline: train with your own forward, gradients and step finds w ≈ 5, b ≈ 1 on the worked data"""
     x, y = WORKED_X.copy(), WORKED_Y.copy()
     w, b = _two_floats(sub.train(x, y), "train", ("w", "b"))
     assert_unchanged(WORKED_X, x, "x", mistake="train modified the caller's data")
     assert_unchanged(WORKED_Y, y, "y", mistake="train modified the caller's data")
-    assert_close([w, b], [5.0, 1.0], "train(x, y) -> (w, b)", rtol=0, atol=0.05,
-                 hint="check the sign of the update and that every epoch uses fresh predictions")
+    try:
+        assert_close([w, b], [5.0, 1.0], "train(x, y) -> (w, b), with your own forward, gradients and step",
+                     rtol=0, atol=0.05,
+                     hint="check the sign of the update and that every epoch uses fresh predictions")
+    except Feedback as feedback:
+        raise Feedback(f"{feedback}\nWhere to look: if train passes its check on the reference "
+                       f"{ON_REFERENCE}, the mistake is in one of those (their own checks say "
+                       "which).") from None
 
 
 @pytest.mark.points(2)
 def test_train_follows_gradient_descent(sub):
-    """train from a given start, with a given lr, for a few epochs follows plain gradient descent"""
-    x, y = WORKED_X.astype(np.float64), WORKED_Y.astype(np.float64)
+    """train (on the reference forward, gradients and step) from a given start, with a given lr, follows plain gradient descent"""
+    x, y = WORKED_X.astype(_np_float64), WORKED_Y.astype(_np_float64)
     # lr differs from the default 0.01, so that a train that ignores its lr argument is seen
-    result = sub.train(x.copy(), y.copy(), w=2.0, b=-1.0, lr=0.02, epochs=7)
+    result = _train_on_reference(sub, x.copy(), y.copy(), w=2.0, b=-1.0, lr=0.02, epochs=7)
     got = _two_floats(result, "train", ("w", "b"))
-    assert_close(got, _descent(x, y, 2.0, -1.0, 0.02, 7), "train(x, y, w=2, b=-1, lr=0.02, epochs=7)",
+    assert_close(got, _descent(x, y, 2.0, -1.0, 0.02, 7),
+                 on_reference("train(x, y, w=2, b=-1, lr=0.02, epochs=7)", ON_REFERENCE),
                  rtol=1e-4,
                  diagnose=[("train ignores the starting w and b it is given",
                             _descent(x, y, 0.0, 0.0, 0.02, 7)),
@@ -133,5 +172,5 @@ def _descent(x, y, w, b, lr, epochs):
     """The oracle: plain gradient descent on the mean squared error, float64."""
     for _ in range(epochs):
         error = w * x + b - y
-        w, b = w - lr * np.mean(2 * x * error), b - lr * np.mean(2 * error)
+        w, b = w - lr * _mean(2 * x * error), b - lr * _mean(2 * error)
     return [w, b]

@@ -22,6 +22,10 @@ from torch.autograd import grad as _t_grad
 from torch.nn.functional import cross_entropy as _t_cross_entropy
 
 _array = np.array
+_asarray = np.asarray
+_size = np.size
+_floating = np.floating
+_ndarray = np.ndarray
 _copy = np.copy
 _isfinite = np.isfinite
 _float64 = np.float64
@@ -111,6 +115,12 @@ def check_grad_W(got, want, name, n_in, n_out, n, diagnose=()):
 
 
 def check_grad_b(got, want, name, n_out, n, diagnose=()):
+    if n_out > 1 and isinstance(got, (float, _floating, _ndarray)) and _size(got) == 1:
+        total = float(_asarray(got).reshape(()))
+        if abs(total - float(want.sum())) <= 1e-6 + 1e-5 * abs(float(want.sum())):
+            raise Feedback(f"{name} is a single number, {total:.6g}, expected b's shape {(n_out,)}.\n"
+                           "Likely mistake: you summed over every axis; sum over the batch axis only,"
+                           f" grad_y.sum(axis=0), which keeps one entry per output: shape {(n_out,)}.")
     shape = tuple(got.shape) if hasattr(got, "shape") else None
     if shape == (n, n_out) and n_out != 1:
         raise Feedback(f"{name} has shape {shape}, expected b's shape {(n_out,)}.\n"
@@ -162,12 +172,13 @@ def test_linear(sub, n, n_in, n_out, seed):
     g = rng(200 + seed)
     x = g.standard_normal((n, n_in))
     grad_y = g.standard_normal((n, n_out))
-    y_want, gx_want, gW_want, gb_want = ref_linear(x, W, b, grad_y)
     y = layer.forward(_copy(x))
+    y_want = ref_linear(x, W, b, grad_y)[0]       # oracles run after the learner's call returned
     check_array(y, f"Linear({n_in}, {n_out}).forward(x)", shape=(n, n_out), dtype="floating")
     assert_close(y, y_want, f"Linear({n_in}, {n_out}).forward(x)", rtol=RTOL, atol=ATOL,
                  diagnose=[("forgot the bias b", y_want - b)], hint="y = x @ W + b.")
     gx = layer.backward(_copy(grad_y))
+    _, gx_want, gW_want, gb_want = ref_linear(x, W, b, grad_y)
     name = f"Linear({n_in}, {n_out}).backward(grad_y)"
     check_array(gx, f"{name} (grad_x)", shape=(n, n_in), dtype="floating")
     wrong_gx = [("grad_x = grad_y @ W instead of grad_y @ W.T", grad_y @ W)] if n_in == n_out else []
@@ -203,12 +214,12 @@ def test_linear_backward_sets_gradients(sub):
     g = rng(301)
     x1, x2 = g.standard_normal((5, 4)), g.standard_normal((2, 4))
     gy1, gy2 = g.standard_normal((5, 3)), g.standard_normal((2, 3))
-    _, _, gW1, gb1 = ref_linear(x1, W, b, gy1)
-    _, gx2, gW2, gb2 = ref_linear(x2, W, b, gy2)
     layer.forward(_copy(x1))
     layer.backward(_copy(gy1))
     layer.forward(_copy(x2))
     gx = layer.backward(_copy(gy2))
+    _, _, gW1, gb1 = ref_linear(x1, W, b, gy1)
+    _, gx2, gW2, gb2 = ref_linear(x2, W, b, gy2)
     check_array(gx, "grad_x of the second batch", shape=(2, 4), dtype="floating")
     assert_close(gx, gx2, "grad_x of the second batch", rtol=RTOL, atol=ATOL)
     acc = "the gradients accumulate (+=) over backward calls; backward should set grad_W and grad_b"
@@ -252,13 +263,14 @@ def test_activation(sub, name, shape):
     g = rng(400 + len(name) * 10 + shape[0])
     x = g.standard_normal(shape) * 2
     grad_y = g.standard_normal(shape)
-    y_want, gx_want = ref_activation(name, x, grad_y)
     layer = getattr(sub, name)()
     x_in, grad_y_in = _copy(x), _copy(grad_y)
     y = layer.forward(x_in)
+    y_want = ref_activation(name, x, grad_y)[0]
     check_array(y, f"{name}().forward(x)", shape=shape, dtype="floating")
     assert_close(y, y_want, f"{name}().forward(x)", rtol=RTOL, atol=ATOL)
     gx = layer.backward(grad_y_in)
+    gx_want = ref_activation(name, x, grad_y)[1]
     check_array(gx, f"{name}().backward(grad_y)", shape=shape, dtype="floating")
     assert_unchanged(x, x_in, f"The x passed to {name}().forward",
                      mistake="an in-place operation on x (np.maximum(x, 0, out=x), x[x < 0] = 0, "
@@ -275,12 +287,13 @@ def test_activation_saturated(sub, name):
     """Sigmoid and Tanh at ±1000: outputs saturate, gradients vanish, nothing is nan."""
     x = _array([[-1000.0, -30.0, 0.5, 30.0, 1000.0]])
     grad_y = _array([[1.0, -2.0, 0.5, 3.0, -1.0]])
-    y_want, gx_want = ref_activation(name, x, grad_y)
     layer = getattr(sub, name)()
     y = layer.forward(_copy(x))
+    y_want = ref_activation(name, x, grad_y)[0]
     check_array(y, f"{name}().forward(x)", shape=x.shape, dtype="floating")
     assert_close(y, y_want, f"{name}().forward([[-1000, -30, 0.5, 30, 1000]])", rtol=RTOL, atol=ATOL)
     gx = layer.backward(_copy(grad_y))
+    gx_want = ref_activation(name, x, grad_y)[1]
     check_array(gx, f"{name}().backward(grad_y)", shape=x.shape, dtype="floating")
     assert_close(gx, gx_want, f"{name}().backward(grad_y) at x = [[-1000, -30, 0.5, 30, 1000]]",
                  rtol=RTOL, atol=ATOL, diagnose=activation_mistakes(name, x, y_want, grad_y),
@@ -291,11 +304,11 @@ def test_activation_saturated(sub, name):
 
 def check_cross_entropy(sub, logits, targets, label, large=False):
     n = logits.shape[0]
-    loss_want, grad_want = ref_cross_entropy(logits, targets)
     ce = sub.SoftmaxCrossEntropy()
     name = f"SoftmaxCrossEntropy().forward(logits, targets) ({label})"
     logits_in = _copy(logits)
     loss = loss_value(ce.forward(logits_in, _copy(targets)), name, large)
+    loss_want = ref_cross_entropy(logits, targets)[0]
     assert_unchanged(logits, logits_in, "The logits passed to SoftmaxCrossEntropy().forward",
                      mistake="subtracting the row maximum in place (logits -= logits.max(...)); "
                              "write shifted = logits - logits.max(axis=1, keepdims=True)")
@@ -305,6 +318,7 @@ def check_cross_entropy(sub, logits, targets, label, large=False):
     assert_close(loss, loss_want, name, rtol=RTOL, atol=ATOL, diagnose=loss_wrongs,
                  hint="loss = mean over the batch of (logsumexp(z_i) - z_i[t_i]).")
     grad = ce.backward()
+    grad_want = ref_cross_entropy(logits, targets)[1]
     gname = f"SoftmaxCrossEntropy().backward() ({label})"
     check_array(grad, gname, shape=logits.shape, dtype="floating")
     if large:
@@ -426,16 +440,17 @@ def test_network_gradients(sub, n, seed):
             layers.append(getattr(sub, NETWORK_ACTS[i])())
     x = g.standard_normal((n, NETWORK[0][0]))
     targets = g.integers(0, NETWORK[-1][1], n)
-    loss_want, gx_want, grads_want = ref_network(x, weights, NETWORK_ACTS, targets)
 
     model = sub.Sequential(*layers)
     logits = model.forward(_copy(x))
     check_array(logits, "Sequential(...).forward(x)", shape=(n, NETWORK[-1][1]), dtype="floating")
     ce = sub.SoftmaxCrossEntropy()
     loss = check_float(ce.forward(logits, _copy(targets)), "the network's loss")
+    loss_want = ref_network(x, weights, NETWORK_ACTS, targets)[0]
     assert_close(loss, loss_want, "the network's loss", rtol=RTOL, atol=ATOL)
     grad_logits = ce.backward()
     gx = run_backward(model, grad_logits)
+    _, gx_want, grads_want = ref_network(x, weights, NETWORK_ACTS, targets)
     check_array(gx, "Sequential(...).backward(grad) (grad_x)", shape=x.shape, dtype="floating")
     # From the loss backwards: the first gradient that disagrees is the closest to the mistake.
     for i in reversed(range(len(linears))):

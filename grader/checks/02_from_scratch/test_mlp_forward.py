@@ -21,6 +21,7 @@ _copy = np.copy
 _isfinite = np.isfinite
 _float64 = np.float64
 _log = np.log
+_allclose = np.allclose
 
 RTOL, ATOL = 1e-5, 1e-6
 
@@ -104,8 +105,8 @@ def call_forward(sub, x, params):
 
 def check_forward(sub, x, params, context):
     name = "forward(x, params)"
-    want = ref_forward(x, params)
     got = call_forward(sub, _copy(x), copy_params(params))
+    want = ref_forward(x, params)     # the oracle runs after the learner's call has returned
     if not isinstance(got, dict):
         raise Feedback(f"{name} should return a dict {{'a1': ..., 'h1': ..., ...}}, got {type(got).__name__}.")
     missing = [k for k in want if k not in got]
@@ -224,8 +225,8 @@ def test_binary_cross_entropy(sub, shape, seed):
     g = rng(seed)
     y_hat = g.uniform(0.05, 0.95, shape)
     y = (g.uniform(0, 1, shape) < 0.5).astype(_float64)
-    want = ref_bce(y_hat, y)
     got = check_float(sub.binary_cross_entropy(_copy(y_hat), _copy(y)), "binary_cross_entropy(y_hat, y)")
+    want = ref_bce(y_hat, y)          # the oracle runs after the learner's call has returned
     terms = -(y * _log(y_hat) + (1 - y) * _log(1 - y_hat))
     diagnose = [
         ("summed over the entries instead of averaged (use the mean)", terms.sum()),
@@ -244,8 +245,8 @@ def test_binary_cross_entropy(sub, shape, seed):
 def test_binary_cross_entropy_worked_example(sub):
     """binary_cross_entropy([0.4975, 0.5025], [1, 0]) ≈ 0.698 (the worked example)."""
     y_hat, y = _array([0.49750002, 0.50249998]), _array([1.0, 0.0])
-    want = ref_bce(y_hat, y)
     got = check_float(sub.binary_cross_entropy(_copy(y_hat), _copy(y)), "binary_cross_entropy(h3, y)")
+    want = ref_bce(y_hat, y)
     assert_close(got, want, "binary_cross_entropy(h3, y) for h3 = [0.4975, 0.5025], y = [1, 0]",
                  rtol=1e-4, atol=1e-6,
                  diagnose=[("summed over the entries instead of averaged (use the mean)", 2 * want),
@@ -310,17 +311,30 @@ def test_forward(sub, n, sizes, seed, scale):
 
 @pytest.mark.points(1)
 def test_forward_vector_matches_batch_row(sub):
-    """forward of one vector equals row 0 of forward on a batch of that one vector."""
+    """forward of one vector (shape (d,)) gives the reference values, like row 0 of a batch of 1."""
     params = make_params([4, 5, 3], 41)
     x = rng(42).standard_normal(4)
     single = call_forward(sub, _copy(x), copy_params(params))
     batch = call_forward(sub, _copy(x)[None, :], copy_params(params))
+    want = ref_forward(x, params)          # the oracle runs after the learner's calls
+    wrong_axis = ref_forward(x[None, :], params, softmax_axis=0)
     for key in ("a2", "h2"):
         for result, shape, name in ((single, (3,), "vector"), (batch, (1, 3), "batch of 1")):
             if not isinstance(result, dict) or key not in result:
                 raise Feedback(f"forward(x, params) for a {name} should return a dict with '{key}'.")
             check_array(result[key], f'forward(x, params)["{key}"] for a {name}', shape=shape,
                         dtype="floating")
-        assert_close(single[key], batch[key][0], f'forward(x, params)["{key}"] for a vector vs a batch of 1',
+        same_as_row = bool(_allclose(single[key], batch[key][0], rtol=RTOL, atol=ATOL))
+        assert_close(single[key], want[key], f'forward(x, params)["{key}"] for one vector x of shape (4,)',
                      rtol=RTOL, atol=ATOL,
-                     hint="use the same formula, h @ W.T + b and softmax over axis=-1, for both.")
+                     hint=("it agrees with row 0 of your batch-of-1 result, so the formula itself"
+                           " is off for batches too: h @ W.T + b, then softmax over axis=-1."
+                           if same_as_row else
+                           "a vector should go through the same formula as a batch of one row:"
+                           " h @ W.T + b and softmax over axis=-1 (axis 0 or axis=1 breaks on"
+                           " one or the other)."))
+        assert_close(batch[key][0], want[key], f'forward(x, params)["{key}"] for a batch of 1, row 0',
+                     rtol=RTOL, atol=ATOL,
+                     diagnose=[("softmax over axis 0 (the batch axis) instead of the classes (axis=-1):"
+                                " on a batch of 1 every probability becomes 1", wrong_axis[key][0])],
+                     hint="the same formula as for a vector: h @ W.T + b, softmax over axis=-1.")

@@ -14,6 +14,10 @@ from torch.nn.functional import max_pool2d as _ref_max_pool2d
 from torch.autograd import grad as _autograd_grad
 
 _clone = torch.Tensor.clone
+_detach = torch.Tensor.detach
+_unfold = torch.Tensor.unfold
+_amax = torch.amax
+_allclose = torch.allclose
 _neg = torch.neg
 _requires_grad_ = torch.Tensor.requires_grad_
 _tensor = torch.tensor
@@ -57,8 +61,35 @@ def _call(sub, fn, x, config):
     return f(x, k) if s is None else f(x, k, s)
 
 
-def _check_output(out, config, name):
-    """Type, then the shape with the mistakes that give a wrong shape named, then dtype."""
+def _shape_mistakes(x, config, sign):
+    """(mistake, what it returns) for the mistakes that give a wrong shape, replayed on x.
+
+    sign is 1 for max pooling, -1 for min pooling (min(x) = -max(-x))."""
+    n, c, h, w, k, s = config
+    stride = k if s is None else s
+    y = sign * x
+    windows = _unfold(_unfold(y, 2, k, stride), 3, k, stride)       # (N, C, H_out, W_out, k, k)
+    kept = _amax(windows, dim=(2, 3))                                  # (N, C, k, k)
+    mistakes = [(f"the maximum was taken over the window positions (dims 2 and 3 of the unfolded "
+                 f"(N, C, H_out, W_out, k, k) tensor) instead of within each window (dims 4 and 5): "
+                 f"the result holds one value per position inside a window, shape (N, C, {k}, {k}). "
+                 f"Reduce over the last two dims", sign * kept)]
+    if s is None and stride != 1:
+        mistakes.append(("the stride defaults to kernel_size, not 1: with stride=None the windows "
+                         "tile the image without overlapping", sign * _ref_max_pool2d(y, k, 1)))
+    if s is not None and s != k:
+        mistakes.append((f"the stride argument was ignored (the windows moved by kernel_size={k} "
+                         f"instead of stride={s})", sign * _ref_max_pool2d(y, k, k)))
+    mistakes.append(("the partial windows at the bottom/right edge were kept (ceil mode); "
+                     "F.max_pool2d uses floor mode: rows and columns that do not fill a whole "
+                     "window are dropped, H_out = (H - kernel_size) // stride + 1",
+                     sign * _ref_max_pool2d(y, k, stride, ceil_mode=True)))
+    return mistakes
+
+
+def _check_output(out, config, name, x, sign=1.0):
+    """Type, then the shape (a wrong one named only when replaying the mistake gives the learner's
+    values), then dtype."""
     n, c, h, w, k, s = config
     stride = k if s is None else s
     check_array(out, name, kind="tensor")
@@ -68,24 +99,15 @@ def _check_output(out, config, name):
         check_array(out, name, dtype="floating", kind="tensor")
         return
     msg = f"{name} has shape {got}, expected {want} for x of shape {(n, c, h, w)}."
+    for mistake, wrong in _shape_mistakes(_detach(x), config, sign):
+        if tuple(wrong.shape) == got and bool(_allclose(_detach(out).to(wrong.dtype), wrong,
+                                                        rtol=1e-5, atol=1e-6)):
+            raise Feedback(f"{msg}\nLikely mistake: {mistake}.")
+    if len(got) == 4 and got[:2] == want[:2] and got[2:] == (want[3], want[2]) and want[2] != want[3]:
+        raise Feedback(f"{msg}\nWhat the numbers show: H_out and W_out are swapped.")
     if len(got) == 4 and got[:2] == want[:2]:
-        hw = got[2:]
-        matching = []
-        if s is None and stride != 1 and hw == (_out(h, k, 1), _out(w, k, 1)):
-            matching.append("the stride defaults to kernel_size, not 1: with stride=None the "
-                            "windows tile the image without overlapping")
-        if s is not None and s != k and hw == (_out(h, k, k), _out(w, k, k)):
-            matching.append(f"the stride argument was ignored (the windows moved by kernel_size={k} "
-                            f"instead of stride={s})")
-        ceil = (-(-(h - k) // stride) + 1, -(-(w - k) // stride) + 1)
-        if hw == ceil:
-            matching.append("the partial windows at the bottom/right edge were kept (ceil mode); "
-                            "F.max_pool2d uses floor mode: rows and columns that do not fill a whole "
-                            "window are dropped, H_out = (H - kernel_size) // stride + 1")
-        if hw == (want[3], want[2]) and want[2] != want[3]:
-            matching.append("H and W were swapped")
-        if matching:
-            raise Feedback(f"{msg}\nLikely mistake: " + ";\nor: ".join(matching) + ".")
+        raise Feedback(f"{msg}\nWhat the numbers show: the spatial size is {got[2:]}; with floor mode"
+                       f" H_out = (H - kernel_size) // stride + 1 = {want[2]} and W_out = {want[3]}.")
     raise Feedback(msg)
 
 
@@ -116,13 +138,13 @@ def test_worked_example(sub):
     x = _tensor([[[[1.0, 5.0, 2.0, 0.0], [3.0, 6.0, 4.0, 1.0], [9.0, 9.0, 9.0, 9.0]]]])
     config = (1, 1, 3, 4, 2, None)
     out = sub.max_pool2d(_clone(x), 2)
-    _check_output(out, config, "max_pool2d(x, 2)")
+    _check_output(out, config, "max_pool2d(x, 2)", x)
     assert_close(out, _tensor([[[[6.0, 4.0]]]]), "max_pool2d(x, 2)", rtol=RTOL, atol=ATOL,
                  diagnose=[("each window was averaged instead of taking its maximum",
                             _tensor([[[[3.75, 1.75]]]]))],
                  hint="the first window is [[1, 5], [3, 6]], whose maximum is 6.")
     out = sub.min_pool2d(_clone(x), 2)
-    _check_output(out, config, "min_pool2d(x, 2)")
+    _check_output(out, config, "min_pool2d(x, 2)", x, -1.0)
     assert_close(out, _tensor([[[[1.0, 0.0]]]]), "min_pool2d(x, 2)", rtol=RTOL, atol=ATOL,
                  diagnose=[("min pooling computed as max_pool2d(-x) without negating the result "
                             "back: min(x) = -max(-x)", _tensor([[[[-1.0, 0.0]]]])),
@@ -139,7 +161,7 @@ def test_max_pool_matches_reference(sub, config):
     x_in = _clone(x)
     name = _call_name("max_pool2d", config)
     out = _call(sub, "max_pool2d", x_in, config)
-    _check_output(out, config, name)
+    _check_output(out, config, name, x)
     assert_close(out, _ref_max_pool2d(x, k, s), name, rtol=RTOL, atol=ATOL,
                  diagnose=_max_diagnoses(x, k, k if s is None else s),
                  hint="out[n, c, i, j] is the maximum of x[n, c, i*stride + u, j*stride + v] over "
@@ -156,7 +178,7 @@ def test_min_pool_matches_reference(sub, config):
     x_in = _clone(x)
     name = _call_name("min_pool2d", config)
     out = _call(sub, "min_pool2d", x_in, config)
-    _check_output(out, config, name)
+    _check_output(out, config, name, x, -1.0)
     assert_close(out, _neg(_ref_max_pool2d(_neg(x), k, s)), name, rtol=RTOL, atol=ATOL,
                  diagnose=_min_diagnoses(x, k, k if s is None else s),
                  hint="out[n, c, i, j] is the minimum of x[n, c, i*stride + u, j*stride + v] over "
@@ -174,13 +196,13 @@ def test_keyword_arguments(sub):
             ("min_pool2d", _neg(_ref_max_pool2d(_neg(x), 3)), _min_diagnoses(x, 3, 3))):
         name = f"{fn}(x=x, kernel_size=3, stride=None)"
         out = getattr(sub, fn)(x=_clone(x), kernel_size=3, stride=None)
-        _check_output(out, config, name)
+        _check_output(out, config, name, x, 1.0 if fn == "max_pool2d" else -1.0)
         assert_close(out, want, name, rtol=RTOL, atol=ATOL, diagnose=diagnoses)
     config = (1, 3, 8, 10, 2, 3)
     x = _inputs(config, seed=121)
     name = "max_pool2d(x=x, kernel_size=2, stride=3)"
     out = sub.max_pool2d(x=_clone(x), kernel_size=2, stride=3)
-    _check_output(out, config, name)
+    _check_output(out, config, name, x)
     assert_close(out, _ref_max_pool2d(x, 2, 3), name, rtol=RTOL, atol=ATOL, diagnose=_max_diagnoses(x, 2, 3))
 
 
@@ -198,7 +220,7 @@ def test_gradient_reaches_chosen_element(sub, config, fn):
     leaf = _requires_grad_(_clone(x))
     name = _call_name(fn, config)
     out = _call(sub, fn, leaf, config)
-    _check_output(out, config, name)
+    _check_output(out, config, name, x, 1.0 if fn == "max_pool2d" else -1.0)
     stride = k if s is None else s
     if fn == "max_pool2d":
         want_out, diagnoses = _ref_max_pool2d(x, k, s), _max_diagnoses(x, k, stride)

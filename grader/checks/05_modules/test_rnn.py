@@ -402,7 +402,8 @@ def _run_rnn_wrong(cell, inputs, h0):
     return not_carried, shifted
 
 
-RUN_SHAPES = [(1, 1, 3, 4), (5, 3, 2, 6), (4, 1, 3, 3), (7, 2, 4, 5)]   # (T, batch, input, hidden)
+# (T, batch, input, hidden); several steps first, so that a loop one step short is seen at once.
+RUN_SHAPES = [(5, 3, 2, 6), (1, 1, 3, 4), (4, 1, 3, 3), (7, 2, 4, 5)]
 
 
 @pytest.mark.points(4)
@@ -413,14 +414,18 @@ def test_run_rnn_matches_nn_rnn(sub, T, batch, input_size, hidden_size):
     inputs_copy, h0_copy = inputs.clone(), h0.clone()
     name = f"run_rnn(cell, inputs {tuple(inputs.shape)}, h0 {tuple(h0.shape)})"
     outputs, h_last = _run(sub, cell, inputs, h0, name)
+    # The oracle runs after the learner's call has returned (it must not be readable from its frame).
+    with _no_grad():
+        want_outputs, want_h = rnn(inputs_copy, h0_copy.unsqueeze(0))
+        want_h = want_h.squeeze(0)
+    check_array(outputs, f"{name}'s outputs", kind="tensor")
+    if tuple(outputs.shape) != (T, batch, hidden_size):
+        assert_close(outputs, want_outputs, f"{name}'s outputs")     # names the shape's story
     check_array(outputs, f"{name}'s outputs", shape=(T, batch, hidden_size), dtype="floating", kind="tensor")
     check_array(h_last, f"{name}'s h_T", shape=(batch, hidden_size), dtype="floating", kind="tensor")
     assert_unchanged(inputs_copy, inputs, "inputs", mistake="an in-place operation on the inputs")
     assert_unchanged(h0_copy, h0, "h0", mistake="an in-place operation on the start state")
-    with _no_grad():
-        want_outputs, want_h = rnn(inputs, h0.unsqueeze(0))
-        want_h = want_h.squeeze(0)
-    not_carried, shifted = _run_rnn_wrong(cell, inputs, h0)
+    not_carried, shifted = _run_rnn_wrong(cell, inputs_copy, h0_copy)
     carried = ("hidden state not carried between steps: every step starts again from h0; "
                "feed each step's new h into the next")
     assert_close(outputs, want_outputs, f"{name}'s outputs", rtol=1e-5, atol=1e-6,

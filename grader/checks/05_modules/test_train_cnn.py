@@ -9,10 +9,11 @@ Dropout for evaluate) against a reference loop, so that their checks do not depe
 learner's SmallCNN; SmallCNN is trained by a reference loop, so that its check does not depend on
 the learner's train_epoch. One last check runs the learner's three pieces together.
 
-"Moved to device": the loaders here hand out batches of a tensor subclass that records every
-operation mixing it with an ordinary tensor (a model's weights, another batch tensor). On a GPU
-each of those would fail with "expected all tensors to be on the same device"; `.to(device)`
-returns an ordinary tensor and clears the mark.
+"Moved to device": without a GPU, grader/checks/devices.py replays a GPU's rules on the CPU
+(batches in host memory, the model on a pretend device; an operation that mixes them is what a
+GPU refuses). Every pattern that works on a GPU passes: labels left on the host and predictions
+brought back with .cpu(), .to(device) or .cuda(device), non_blocking=True, torch.inference_mode.
+On a machine with CUDA, the checks marked requires("cuda") run the same functions on the GPU.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import math
 import pytest
 import torch
 
+from grader.checks.devices import SIM_DEVICE, Simulated, on_host, same_device_error
 from grader.checks.helpers import (Feedback, assert_close, check_array, check_float, randint, randn,
                                    record_curve, torch_generator)
 
@@ -34,12 +36,7 @@ from torch.utils.data import TensorDataset as _TensorDataset
 
 _Tensor = torch.Tensor
 _Module = nn.Module
-_Parameter = nn.Parameter
-_DisableSubclass = torch._C.DisableTorchFunctionSubclass
 _device_type = torch.device
-_as_subclass = torch.Tensor.as_subclass
-_to = torch.Tensor.to
-_cuda = torch.Tensor.cuda
 _is_grad_enabled = torch.is_grad_enabled
 _no_grad = torch.no_grad
 _cat = torch.cat
@@ -57,39 +54,6 @@ MAX_PARAMETERS = 2_000_000
 
 # --- batches that must be moved to the device ----------------------------------------------------
 
-_MIXED_USES: list[str] = []
-
-
-def _tensors(obj):
-    if isinstance(obj, _Tensor):
-        yield obj
-    elif isinstance(obj, (list, tuple)):
-        for item in obj:
-            yield from _tensors(item)
-
-
-class _Unmoved(torch.Tensor):
-    """A batch as a loader hands it over: it must go through .to(device) before it meets the model."""
-
-    @classmethod
-    def __torch_function__(cls, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        if func is _to or func is _cuda:
-            moves = func is _cuda or "device" in kwargs or any(
-                isinstance(a, (_device_type, str, _Tensor)) for a in args[1:])
-            if moves:
-                with _DisableSubclass():
-                    out = func(*args, **kwargs)
-                    if isinstance(out, cls):
-                        out = _as_subclass(out, _Tensor)
-                return out
-        found = list(_tensors(args)) + list(_tensors(list(kwargs.values())))
-        if any(isinstance(t, cls) for t in found) and any(
-                not isinstance(t, cls) and t.dim() > 0 for t in found):
-            _MIXED_USES.append(getattr(func, "__name__", str(func)))
-        return super().__torch_function__(func, types, args, kwargs)
-
-
 class _Loader:
     """A minimal DataLoader: batches of (inputs, targets) in a fixed order, len() and .dataset."""
 
@@ -106,7 +70,7 @@ class _Loader:
             xb = self._x[i:i + self.batch_size].clone()
             yb = self._y[i:i + self.batch_size].clone()
             if self._unmoved:
-                xb, yb = _as_subclass(xb, _Unmoved), _as_subclass(yb, _Unmoved)
+                xb, yb = on_host(xb), on_host(yb)
             yield xb, yb
 
     def plain_batches(self):
@@ -114,13 +78,24 @@ class _Loader:
                 for i in range(0, len(self._x), self.batch_size)]
 
 
-def _check_moved(what: str):
-    if _MIXED_USES:
-        ops = ", ".join(sorted(set(_MIXED_USES))[:4])
-        raise Feedback(f"{what} used a batch that was never moved to the device: it met the model's "
-                       f"weights or other tensors in {ops}. On a GPU this fails with 'expected all "
-                       "tensors to be on the same device'. Likely mistake: the batch is not moved "
-                       "to device; write inputs, targets = inputs.to(device), targets.to(device).")
+def _moved_run(what: str, call):
+    """call(device) under the pretend GPU; Feedback for anything a GPU would have refused."""
+    simulated = Simulated()
+    with simulated:
+        got = call(SIM_DEVICE)
+    simulated.verdict(what)
+    return got
+
+
+def _on_gpu(what: str, call):
+    """call() on a real GPU, with the device error it may raise turned into feedback."""
+    try:
+        return call()
+    except (RuntimeError, TypeError) as exc:
+        feedback = same_device_error(exc, what)
+        if feedback is None:
+            raise
+        raise feedback from None
 
 
 # --- data ------------------------------------------------------------------------------------------
@@ -354,9 +329,9 @@ def test_train_epoch_moves_batches(sub):
     """train_epoch moves every batch (inputs and targets) to the device before using it."""
     x, y = _tiny_data(32, 3, seed=11)
     model = _Tiny(3, dropout=False, seed=110)
-    _MIXED_USES.clear()
-    _run_train_epoch(sub, model, _Loader(x, y, 16, unmoved=True), _SGD(model.parameters(), lr=0.1))
-    _check_moved("train_epoch")
+    loader, optimizer = _Loader(x, y, 16, unmoved=True), _SGD(model.parameters(), lr=0.1)
+    got = _moved_run("train_epoch", lambda device: sub.train_epoch(model, loader, optimizer, device))
+    check_float(got, "train_epoch(...)")
 
 
 # --- evaluate --------------------------------------------------------------------------------------
@@ -452,9 +427,53 @@ def test_evaluate_leaves_model_unchanged(sub):
 def test_evaluate_moves_batches(sub):
     """evaluate moves every batch (inputs and targets) to the device before using it."""
     model, x, y = _evaluate_setup(3, 24, 10, seed=600)
-    _MIXED_USES.clear()
-    _run_evaluate(sub, model, _Loader(x, y, 8, unmoved=True))
-    _check_moved("evaluate")
+    loader = _Loader(x, y, 8, unmoved=True)
+    got = _moved_run("evaluate", lambda device: sub.evaluate(model, loader, device))
+    assert_close(check_float(got, "evaluate(...)"), 10 / 24, "evaluate on 24 samples with 10 correct "
+                 "predictions (batches handed over in host memory)", rtol=1e-6, atol=1e-6)
+
+
+# --- on a real GPU ----------------------------------------------------------------------------
+
+@pytest.mark.requires("cuda")
+@pytest.mark.points(1)
+def test_train_epoch_on_gpu(sub):
+    """train_epoch on a GPU: batches from host memory reach the model, weights move like a reference loop."""
+    cuda = _device_type("cuda")
+    x, y = _tiny_data(48, 3, seed=13)
+    model = _Tiny(3, dropout=False, seed=130).to(cuda)
+    reference = _deepcopy(model)
+    loader = _Loader(x, y, 16)
+    optimizer = _SGD(model.parameters(), lr=0.5)
+    got = _on_gpu("train_epoch(..., device=cuda)",
+                  lambda: sub.train_epoch(model, loader, optimizer, cuda))
+    got = check_float(got, "train_epoch(..., device=cuda)")
+    batches = [(xb.to(cuda), yb.to(cuda)) for xb, yb in loader.plain_batches()]
+    losses = _reference_epoch(reference, batches, _SGD(reference.parameters(), lr=0.5))
+    assert_close(got, sum(losses) / len(losses), "train_epoch's return value on a GPU", rtol=1e-3,
+                 atol=1e-5, hint="the mean of loss.item() over the batches")
+    assert_close(_flat(model.parameters()).cpu(), _flat(reference.parameters()).cpu(),
+                 "the weights after one epoch on a GPU", rtol=1e-3, atol=1e-4,
+                 hint="per batch: move inputs and targets with .to(device), zero_grad(), forward, "
+                      "backward(), step()")
+
+
+@pytest.mark.requires("cuda")
+@pytest.mark.points(1)
+def test_evaluate_on_gpu(sub):
+    """evaluate on a GPU: batches from host memory, the accuracy a reference loop measures there."""
+    cuda = _device_type("cuda")
+    model, x, y = _evaluate_setup(3, 24, 10, seed=700)
+    model = model.to(cuda)
+    loader = _Loader(x, y, 8)
+    got = _on_gpu("evaluate(..., device=cuda)", lambda: sub.evaluate(model, loader, cuda))
+    got = check_float(got, "evaluate(..., device=cuda)")
+    frozen = _deepcopy(model).eval()
+    with _no_grad():
+        right = sum(int((frozen(xb.to(cuda)).argmax(1).cpu() == yb).sum()) for xb, yb in loader.plain_batches())
+    assert_close(got, right / 24, "evaluate's accuracy on a GPU (24 samples)", rtol=1e-6, atol=1e-6,
+                 hint="count correct predictions with the targets on the same device as the "
+                      "predictions, and divide by the number of samples")
 
 
 # --- all together --------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import torchvision
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from grader.checks.devices import SIM_DEVICE, Simulated, on_host, same_device_error
 from grader.checks.helpers import (Feedback, assert_close, check_float, describe, randn, record_curve,
                                    torch_generator)
 
@@ -537,6 +538,71 @@ def test_fine_tune_passes_weights_and_lr(sub):
                        " make_optimizer(model, lr=lr).")
 
 
+# --- moving batches to the device -------------------------------------------------------------
+# Without a GPU, grader/checks/devices.py replays a GPU's rules on the CPU: batches arrive in host
+# memory, the model lives on a pretend device, and what would fail on a GPU becomes feedback.
+
+class HostBatches:
+    """Batches as a DataLoader hands them over, in host memory; len() and .dataset like a DataLoader."""
+
+    def __init__(self, images, labels, batch_size):
+        self.dataset = _TensorDataset(images, labels)
+        self.batches = [(on_host(x), on_host(y))
+                        for x, y in zip(images.split(batch_size), labels.split(batch_size))]
+
+    def __iter__(self):
+        return iter(self.batches)
+
+    def __len__(self):
+        return len(self.batches)
+
+
+def simulated_run(what, call):
+    simulated = Simulated()
+    with simulated:
+        got = call(SIM_DEVICE)
+    simulated.verdict(what)
+    return got
+
+
+def on_gpu(what, call):
+    """call() on a real GPU, with the device error it may raise turned into feedback."""
+    try:
+        return call()
+    except (RuntimeError, TypeError) as exc:
+        feedback = same_device_error(exc, what)
+        if feedback is None:
+            raise
+        raise feedback from None
+
+
+@pytest.mark.points(1)
+def test_train_one_epoch_moves_batches(sub):
+    """train_one_epoch moves each batch (images and labels) to the device before using it."""
+    images, labels = colour_images(8, seed=71, classes=3)
+    model = reference_model(3, seed=72)
+    optimizer = _SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
+    batches = HostBatches(images, labels, 4)
+    got = simulated_run("train_one_epoch",
+                        lambda device: sub.train_one_epoch(model, batches, optimizer, device))
+    check_float(got, "train_one_epoch(...)")
+
+
+@pytest.mark.points(1)
+def test_evaluate_moves_batches(sub):
+    """evaluate moves each batch to the device (or brings the predictions back) before comparing."""
+    model = reference_model(4, seed=73)
+    images = randn(10, 3, SIZE, SIZE, seed=74)
+    model.eval()
+    with _no_grad():
+        labels = model(images).argmax(1)
+    labels[6:] = (labels[6:] + 1) % 4        # 6 of 10 right
+    batches = HostBatches(images, labels, 4)
+    got = simulated_run("evaluate", lambda device: sub.evaluate(model, batches, device))
+    assert_close(check_float(got, "evaluate(...)"), 0.6, "evaluate on 10 images with 6 correct "
+                 "predictions (batches handed over in host memory)", rtol=1e-6, atol=1e-9)
+
+
 # --- on a GPU -------------------------------------------------------------------------------
 
 class _DeviceSpy:
@@ -561,7 +627,8 @@ def test_train_one_epoch_on_gpu(sub):
     spy = _DeviceSpy(model)
     optimizer = _SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
     before = model.fc.weight.detach().clone()
-    check_float(sub.train_one_epoch(model, loader(images, labels, 4), optimizer, cuda),
+    check_float(on_gpu("train_one_epoch(..., device=cuda)",
+                       lambda: sub.train_one_epoch(model, loader(images, labels, 4), optimizer, cuda)),
                 "train_one_epoch(..., device=cuda)")
     spy.handle.remove()
     if not spy.devices or set(spy.devices) != {"cuda"}:
@@ -585,7 +652,11 @@ def test_fine_tune_on_gpu(sub):
         return model
 
     with replaced(sub, build_model=spying_build_model):
-        model, history = sub.fine_tune(train_loader, val_loader, 4, epochs=2, lr=5e-3)
+        result = on_gpu("fine_tune(..., device=None)",
+                        lambda: sub.fine_tune(train_loader, val_loader, 4, epochs=2, lr=5e-3))
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise Feedback(f"fine_tune(...) should return a tuple (model, history), got {describe(result)}.")
+    model, history = result
     devices = {p.device.type for p in model.parameters()}
     if devices != {"cuda"}:
         raise Feedback(f"fine_tune(..., device=None) on a machine with CUDA left the model on"
@@ -595,3 +666,28 @@ def test_fine_tune_on_gpu(sub):
         raise Feedback(f"fine_tune(..., device=None) fed the model batches on {sorted(seen)}; move"
                        " each batch to the device.")
     check_history(history, 2, "fine_tune(..., epochs=2)")
+
+
+@pytest.mark.requires("cuda")
+@pytest.mark.points(1)
+def test_evaluate_on_gpu(sub):
+    """evaluate on CUDA: batches from host memory, the accuracy a reference loop measures there."""
+    cuda = _device("cuda")
+    model = reference_model(4, seed=63).to(cuda)
+    images, labels = colour_images(12, seed=64)
+    model.eval()
+    with _no_grad():
+        right = sum(int((model(x.to(cuda)).argmax(1).cpu() == y).sum())
+                    for x, y in zip(images.split(5), labels.split(5)))
+    model.train()
+    spy = _DeviceSpy(model)
+    got = on_gpu("evaluate(..., device=cuda)",
+                 lambda: sub.evaluate(model, loader(images, labels, 5), cuda))
+    spy.handle.remove()
+    got = check_float(got, "evaluate(..., device=cuda)")
+    if not spy.devices or set(spy.devices) != {"cuda"}:
+        raise Feedback(f"evaluate(..., device=cuda) fed the model batches on {sorted(set(spy.devices))};"
+                       " move each batch with images.to(device).")
+    assert_close(got, right / 12, "evaluate's accuracy on CUDA (12 images)", rtol=1e-6, atol=1e-9,
+                 hint="compare predictions and labels on the same device, and divide by the number"
+                      " of images")

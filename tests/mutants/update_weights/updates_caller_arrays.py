@@ -1,6 +1,6 @@
 """Wrong on purpose: the new values are written into the caller's arrays, which are returned.
 
-expect: nudging or updating the caller's arrays in place
+expect: in-place update of the caller's weights while computing the finite differences
 """
 from __future__ import annotations
 
