@@ -101,7 +101,23 @@ class ForkEngine:
         not_dumpable()
 
     def environment(self) -> dict:
-        return environment(self.name)
+        """Asked in a child: CUDA initialised here would break every child forked after it."""
+        import json
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.write(write_fd, json.dumps(environment(self.name)).encode())
+            finally:
+                os._exit(0)
+        os.close(write_fd)
+        with os.fdopen(read_fd, "rb") as f:
+            data = f.read()
+        os.waitpid(pid, 0)
+        try:
+            return json.loads(data)
+        except ValueError:
+            return {"sandbox": self.name, "device": "unknown"}
 
     @contextlib.contextmanager
     def snapshot(self, job, source: bytes):
