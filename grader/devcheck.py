@@ -114,7 +114,8 @@ def _docstring(path: Path) -> str:
 
 
 def learn_timings(course: Course, *, only: list[str] | None = None, repeats: int = 2) -> dict[str, dict[str, float]]:
-    """The reference solution's time per check (the slowest of `repeats` gradings), for the
+    """The reference solution's time per check (the fastest of `repeats` gradings: a busy machine
+    only ever adds time), for the
     per-check limits the runner derives from them (runner.learned_limits). Checks skipped here
     (needs GPU) get no entry and keep the exercise's timeout."""
     from .api import grade_pairs
@@ -124,6 +125,6 @@ def learn_timings(course: Course, *, only: list[str] | None = None, repeats: int
     for result in grade_pairs(pairs, course=course, jobs=1):
         for check in result.checks:
             if check.outcome == "passed" and check.duration_s > 0:
-                seconds = timings.setdefault(result.id, {}).get(check.name, 0.0)
-                timings[result.id][check.name] = round(max(seconds, check.duration_s), 3)
+                seconds = timings.setdefault(result.id, {}).get(check.name, float("inf"))
+                timings[result.id][check.name] = round(min(seconds, check.duration_s), 3)
     return timings

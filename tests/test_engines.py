@@ -1,0 +1,93 @@
+"""Engines: what a child can reach, and what the grading process never does before it forks."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+from grader import engines, sandbox
+from grader.course import default_course
+
+
+def test_the_environment_is_read_in_a_child_so_cuda_never_starts_in_the_forking_process(monkeypatch):
+    asked_in = []
+
+    def is_available():
+        asked_in.append(os.getpid())
+        return False
+
+    monkeypatch.setattr(torch.cuda, "is_available", is_available)
+    info = engines.ForkEngine().environment()
+    assert info["sandbox"] == "none" and info["torch"] == torch.__version__
+    assert asked_in == [] or os.getpid() not in asked_in  # patched here, asked only in the child
+
+
+def test_descendants_and_their_private_memory_are_found():
+    pid = os.fork()
+    if pid == 0:
+        os.execvp("sleep", ["sleep", "5"])
+    try:
+        assert pid in engines.descendants(os.getpid())
+        assert engines.tree_private_kib(pid) is not None
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+
+
+def _visible(engine: sandbox.SandboxEngine, path: Path) -> bool:
+    """Whether `path` is visible in the sandbox: inside a bind, and not under a hidden tmpfs."""
+    try:
+        inside = engine.inside(path)
+    except sandbox.SandboxError:
+        return False
+    command = engine.command(Path("/tmp"))
+    hidden = [Path(command[i + 1]) for i, arg in enumerate(command) if arg == "--tmpfs"]
+    return not any(inside == h or h in inside.parents for h in hidden)
+
+
+def test_the_sandbox_sees_the_checks_but_no_reference_solution(tmp_path):
+    course = default_course()
+    engine = sandbox.SandboxEngine(course)
+    try:
+        spec = course.manifest.get("conv2d")
+        assert _visible(engine, course.check_module(spec))
+        for hidden in (course.solutions_dir / spec.relpath, course.alternatives_dir, course.mutants_dir):
+            assert not _visible(engine, hidden), hidden
+        command = engine.command(tmp_path)
+        assert {"--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--clearenv"} <= set(command)
+    finally:
+        engine.close()
+
+
+def test_a_wheel_layout_hides_the_solutions_shipped_inside_the_package(monkeypatch):
+    package = Path(sandbox.__file__).resolve().parent
+    course = default_course()
+    wheel = type(course)(package / "course", package / "course" / "exercises", package / "course" / "solutions",
+                         package / "checks", package / "course" / "tests" / "mutants",
+                         package / "course" / "tests" / "alternatives")
+    engine = sandbox.SandboxEngine(wheel)
+    try:
+        command = engine.command(Path("/tmp"))
+        assert str(sandbox.LIB / "grader" / "course" / "solutions") in command
+        assert not _visible(engine, wheel.solutions_dir / "04_conv" / "conv2d.py")
+    finally:
+        engine.close()
+
+
+@pytest.mark.parametrize("mode", ["auto", "none"])
+def test_sandbox_modes(mode):
+    chosen = sandbox.choose(mode)
+    assert chosen in ("bubblewrap", "none")
+    if mode == "none":
+        assert chosen == "none"
+    elif sandbox.unavailable() is None:
+        assert chosen == "bubblewrap"
+
+
+def test_required_refuses_where_bubblewrap_cannot_run(monkeypatch):
+    monkeypatch.setattr(sandbox, "unavailable", lambda: "bubblewrap (bwrap) is not installed")
+    with pytest.raises(sandbox.SandboxError, match="--sandbox required, but bubblewrap"):
+        sandbox.choose("required")
+    assert sandbox.choose("auto") == "none"
