@@ -128,7 +128,7 @@ def _check_package(package: str) -> str:
 
 def workflow_text(package: str | None = None, exercises: list[Exercise] | None = None) -> str:
     """The workflow for a course whose exercises are `exercises` (default: this course, measured)."""
-    package = _check_package(package or default_package())
+    package = _check_package(default_package() if package is None else package)
     exercises = course_points() if exercises is None else exercises
     lines = [WORKFLOW_HEAD.replace("@PACKAGE@", _yaml_single(package)).replace("@INDEX@", TORCH_CPU_INDEX)]
     for e in exercises:
@@ -219,7 +219,7 @@ def write_gradescope_zip(*, out: Path, package: str | None = None,
     installed from there, for a course that is not on PyPI.
     """
     out = Path(out)
-    package = _check_package(package or default_package())
+    package = _check_package(default_package() if package is None else package)
     extra: list[Path] = []
     local = Path(package)
     if local.suffix in (".whl", ".gz", ".zip") and local.is_file():
