@@ -100,6 +100,55 @@ def test_gradescope_results_json(report):
     assert len(tests) == len(counted(report))
 
 
+GS_FORMATS = {"text", "html", "simple_format", "md", "ansi"}  # Gradescope's output formats
+GS_VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
+GS_TOP = {"score", "execution_time", "output", "output_format", "test_output_format", "test_name_format",
+          "visibility", "stdout_visibility", "extra_data", "tests", "leaderboard"}
+GS_TEST = {"score", "max_score", "status", "name", "name_format", "number", "output", "output_format", "tags",
+           "visibility", "extra_data"}
+
+
+def gradescope_problems(data: dict) -> list[str]:
+    """results.json checked against Gradescope's autograder specification (its documented fields
+    and values): unknown fields, wrong types, an output Gradescope would read as HTML."""
+    problems = [f"unknown top-level field {k}" for k in set(data) - GS_TOP]
+    for key in ("output_format", "test_output_format", "test_name_format"):
+        if key in data and data[key] not in GS_FORMATS:
+            problems.append(f"{key}: {data[key]!r}")
+    for key in ("visibility", "stdout_visibility"):
+        if key in data and data[key] not in GS_VISIBILITY:
+            problems.append(f"{key}: {data[key]!r}")
+    if data.get("output") and data.get("output_format", "simple_format") in ("html", "simple_format"):
+        problems.append("the summary would be read as HTML")
+    for t in data.get("tests", []):
+        problems += [f"{t.get('name')}: unknown field {k}" for k in set(t) - GS_TEST]
+        if not isinstance(t.get("score"), (int, float)) or not isinstance(t.get("max_score"), (int, float)):
+            problems.append(f"{t.get('name')}: score and max_score must be numbers")
+        if t.get("status") not in (None, "passed", "failed"):
+            problems.append(f"{t.get('name')}: status {t.get('status')!r}")
+        if t.get("visibility", "visible") not in GS_VISIBILITY:
+            problems.append(f"{t.get('name')}: visibility {t.get('visibility')!r}")
+        fmt = t.get("output_format", data.get("test_output_format", "simple_format"))
+        if fmt not in GS_FORMATS or (t.get("output") and fmt in ("html", "simple_format")):
+            problems.append(f"{t.get('name')}: output would be read as HTML ({fmt})")
+    if "score" in data and abs(data["score"] - sum(t["score"] for t in data.get("tests", []))) > 1e-9:
+        problems.append("the top-level score overrides the tests' sum and differs from it")
+    return problems
+
+
+def test_gradescope_follows_its_specification(report):
+    tensor = ExerciseResult("x", "X", "x.py", checks=(
+        CheckResult("dtype", "failed", 1, "got <class 'torch.Tensor'>, expected \x1b[1m<class 'float'>\x1b[0m"),))
+    for r in (report, GradeReport((tensor,)), GradeReport(())):
+        data = json.loads(render(r, "gradescope"))
+        assert gradescope_problems(data) == []
+        assert data["output_format"] == data["test_output_format"] == "text"
+    test = json.loads(render(GradeReport((tensor,)), "gradescope"))["tests"][0]
+    assert test["output"] == "got <class 'torch.Tensor'>, expected <class 'float'>" and test["output_format"] == "text"
+    # the checker itself: the old results.json, without a format, would be read as HTML
+    assert "the summary would be read as HTML" in gradescope_problems({"score": 0, "output": "a", "tests": []})
+
+
 # --- classroom ----------------------------------------------------------------------------------
 
 def test_classroom_is_a_runner_per_exercise(report):
