@@ -496,3 +496,10 @@ def test_html_shows_no_raw_escapes_and_a_repeated_print_once():
 def test_output_blocks_collapse_repeats(text, blocks):
     from grader.render.pages import output_blocks
     assert output_blocks(text) == blocks
+
+
+def test_markdown_output_is_collapsed_and_clean():
+    text = render(wide_report(), "md")
+    section = text[text.index("<b>linear_regression_autograd</b>"):]
+    assert section.count("loading data...") == 1 and "[the 2 lines above, 14 times in a row]" in section
+    assert "\x1b" not in text

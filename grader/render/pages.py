@@ -24,7 +24,7 @@ def _env():
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined)
     env.filters.update(pts=common.pts, md_inline=md_inline, md_cell=md_cell, fence=fence, tail=tail,
-                       clean=common.strip_ansi)
+                       clean=common.strip_ansi, collapsed=collapsed_output)
     env.globals.update(pct=common.percent, pct_text=common.pct_text, feedback=common.check_feedback,
                        curve_svg=curve_svg, curve_text=curve_text, curves_of=common.curves_of,
                        md_check=md_check, icon=lambda status: ICONS.get(status, "❔"),
@@ -89,6 +89,17 @@ def output_blocks(text: str) -> list[tuple[str, int]]:
     return [("\n".join(chunk), times) for chunk, times in blocks]
 
 
+def collapsed_output(text: str) -> str:
+    """The captured output as plain text, each repeated block once with a line that counts it."""
+    parts = []
+    for chunk, times in output_blocks(text):
+        parts.append(chunk)
+        if times > 1:
+            n = len(chunk.split("\n"))
+            parts.append(f"[the {n} line{'s' if n != 1 else ''} above, {times} times in a row]")
+    return "\n".join(parts) + ("\n" if parts else "")
+
+
 # --- markdown helpers -------------------------------------------------------------------------
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
@@ -96,7 +107,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
 
 def md_inline(text: str) -> str:
     """One line of plain text, safe inside markdown (no accidental emphasis, links or HTML)."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(common.strip_ansi(text).split()))
 
 
 def md_cell(text: str) -> str:
@@ -132,7 +143,7 @@ def md_check(exercise: ExerciseResult, check) -> str:
         return head
     if exercise.message and check.message in ("", exercise.message):
         return head + ": see the message above"
-    text = common.check_feedback(exercise, check)
+    text = common.strip_ansi(common.check_feedback(exercise, check))
     if "\n" not in text.strip():
         return head + ": " + md_inline(text)
     return head + "\n" + "\n".join("  " + line if line else "" for line in fence(text).splitlines())
