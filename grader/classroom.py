@@ -8,6 +8,8 @@ substitutes a `${{ secrets.NAME }}` in it), a shell single-quoted word in setup.
 """
 from __future__ import annotations
 
+import contextlib
+import os
 import shlex
 import stat
 import tempfile
@@ -39,17 +41,42 @@ class Exercise:
 
 
 def course_points(course: Course | None = None) -> list[Exercise]:
-    """Each exercise's maximum on a machine like this one (GPU-only checks skip on a CPU), found
-    by grading the untouched stubs in a temporary folder: the checks themselves say their points."""
+    """Each exercise's maximum on a CPU-only machine such as GitHub's and Gradescope's runners
+    (GPU-only checks skip there and are not counted), found by grading the untouched stubs in a
+    temporary folder with CUDA hidden: the checks themselves say their points."""
     from . import api
     from .render.classroom import runner_names
     course = course or default_course()
     specs = list(course.manifest)
-    with tempfile.TemporaryDirectory(prefix="kata-points-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="kata-points-") as tmp, _cpu_only():
         space = api.init(dest=Path(tmp) / "ws", course=course)
         results = api.grade_files(specs, {s.id: space.exercise_file(s) for s in specs}, course=course)
     names = runner_names(s.id for s in specs)
     return [Exercise(r.id, names[r.id], r.max_score) for r in results]
+
+
+@contextlib.contextmanager
+def _cpu_only():
+    """Grade as a machine without a GPU would, even on one that has one: CUDA is hidden from new
+    processes (CUDA_VISIBLE_DEVICES) and from children forked from this one (torch.cuda.is_available)."""
+    saved_env = os.environ.get("CUDA_VISIBLE_DEVICES")
+    os.environ["CUDA_VISIBLE_DEVICES"] = ""
+    torch_cuda = None
+    try:
+        import torch
+        torch_cuda, saved = torch.cuda, torch.cuda.is_available
+        torch_cuda.is_available = lambda: False
+    except ImportError:
+        pass
+    try:
+        yield
+    finally:
+        if torch_cuda is not None:
+            torch_cuda.is_available = saved
+        if saved_env is None:
+            os.environ.pop("CUDA_VISIBLE_DEVICES", None)
+        else:
+            os.environ["CUDA_VISIBLE_DEVICES"] = saved_env
 
 
 # --- GitHub Classroom ---------------------------------------------------------------------------

@@ -222,3 +222,12 @@ def test_report_of_corrupt_results_is_one_line(workspace, runner):
     workspace.results_path.write_text("{not json")
     result = runner.invoke(cli, ["report", "--format", "md"])
     assert result.exit_code == 2 and result.output.count("\n") == 1
+
+
+def test_course_points_are_the_cpu_maximum_even_on_a_gpu_machine(course, monkeypatch):
+    """GitHub's and Gradescope's runners have no GPU, so the kits count what a CPU can grade."""
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # pretend this machine has one
+    points = classroom.course_points(course)
+    assert [(e.id, e.runner, e.max_score) for e in points] == [("adder", "adder", 5), ("greeter", "greeter", 1)]
+    assert torch.cuda.is_available() is True  # put back afterwards
