@@ -297,6 +297,13 @@ def classroom_grade(submission: Path, fmt: str, out: Path, only, require_gpu: bo
         course.manifest.get(i)
     row = batching.grade_submission(submission, course=course, require_gpu=require_gpu, only=list(only) or None)
     if row.report is None:
+        if fmt == "gradescope":  # the learner reads results.json, not the log: say it there too
+            import json
+            names = ", ".join(Path(s.relpath).name for s in course.manifest)
+            _write_out(out, json.dumps({
+                "score": 0, "output_format": "text", "tests": [], "visibility": "visible",
+                "output": f"kata could not grade this submission: {row.note}.\nUpload your kata folder, or"
+                          f" your exercise files by their names ({names})."}, indent=2) + "\n")
         raise api.KataError(f"{submission}: {row.note}")
     _write_out(out, render(row.report, fmt))
     click.echo(term.report_summary(row.report))

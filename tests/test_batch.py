@@ -208,3 +208,5 @@ def test_classroom_grade_takes_loose_files_and_writes_gradescope_results(course,
     empty.mkdir()
     result = CliRunner().invoke(cli, ["classroom", "grade", str(empty), "--out", str(out)])
     assert result.exit_code == 2 and "no exercise files" in result.output
+    told = json.loads(out.read_text())  # what the learner reads on Gradescope
+    assert told["score"] == 0 and "adder.py, greeter.py" in told["output"] and told["output_format"] == "text"
