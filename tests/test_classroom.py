@@ -2,8 +2,8 @@
 (`kata grade` inside GitHub Actions, `kata report`). Nothing here grades: reports are built by hand."""
 from __future__ import annotations
 
-import base64
 import json
+import os
 import shutil
 import stat
 import subprocess
@@ -231,3 +231,25 @@ def test_course_points_are_the_cpu_maximum_even_on_a_gpu_machine(course, monkeyp
     points = classroom.course_points(course)
     assert [(e.id, e.runner, e.max_score) for e in points] == [("adder", "adder", 5), ("greeter", "greeter", 1)]
     assert torch.cuda.is_available() is True  # put back afterwards
+
+
+def test_run_autograder_grades_loose_files_as_gradescope_would(course, tmp_path):
+    """run_autograder from the zip, run by bash with /autograder moved into a temporary folder:
+    a loose-file upload gets a results.json Gradescope reads, and the upload is left untouched."""
+    import sys
+
+    from .conftest import SUBMISSIONS, digest
+    out, total = classroom.write_gradescope_zip(out=tmp_path / "ag.zip", package="dl-kata", exercises=FAKE_POINTS)
+    root = tmp_path / "autograder"
+    script = zipfile.ZipFile(out).read("run_autograder").decode().replace("/autograder", str(root))
+    submission = root / "submission" / "week 1"
+    submission.mkdir(parents=True)
+    shutil.copyfile(SUBMISSIONS / "adder" / "failing.py", submission / "adder.py")
+    before = digest(root / "submission")
+    env = {**os.environ, "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    data = json.loads((root / "results" / "results.json").read_text())
+    assert data["score"] == 4 and sum(t["max_score"] for t in data["tests"]) == total == 6
+    assert data["output_format"] == "text"
+    assert digest(root / "submission") == before

@@ -1,7 +1,6 @@
 """Every format renders the same GradeReport, and a score reads the same in each of them."""
 from __future__ import annotations
 
-import base64
 import json
 import os
 import re
