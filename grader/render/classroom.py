@@ -7,9 +7,10 @@ How the reporter (classroom-resources/autograding-grading-reporter@v1) reads it,
 - Classroom records Σ tests[].score over Σ max_score (runners whose max_score is 0 are left out).
 - The log it prints computes each runner's points as (tests with status "pass" / tests) × max_score.
 
-So that both agree, each exercise's tests are of equal weight: a check worth 3 points is three
-tests of one point each (named "check (point 2 of 3)" after the first). Then passed tests / tests
-is score / max_score for every learner, and "tests passed" in the log counts points.
+So that both agree, each exercise's tests are of equal weight, one point each (half a point where
+a check is worth 1.5): a check worth 3 points is three tests (named "check (part 2 of 3)" after the
+first). Then passed tests / tests is score / max_score for every learner, and "tests passed" in
+the log counts points.
 
 Each runner's value is one environment string, which Linux caps at 128 KiB (MAX_ARG_STRLEN); it is
 kept under BUDGET for every learner state: short messages for untouched stubs, an exercise-wide
@@ -81,7 +82,7 @@ def runner_dict(exercise: ExerciseResult, *, message_limit: int = MESSAGE_LIMIT)
             first, shared_shown = _first_test(exercise, c, units, message_limit, shared_shown)
             tests.append(first)
             for k in range(2, len(units) + 1):
-                tests.append(_test(f"{c.name} (point {k} of {len(units)})",
+                tests.append(_test(f"{c.name} (part {k} of {len(units)})",
                                    "pass" if c.outcome == "passed" else "fail",
                                    units[k - 1] if c.outcome == "passed" else 0, units[k - 1],
                                    line=c.line))
@@ -102,8 +103,8 @@ def _first_test(e: ExerciseResult, c: CheckResult, units: list[float], limit: in
             return _test(f"{c.name} ({worth}): see the {e.status} above", "fail", 0, unit_max, line=c.line), True
         shared_shown = True
     # "error" is the status whose message the reporter prints; the name goes in front of it
-    return _test(c.name, "error", 0, unit_max, line=c.line,
-                 message=f"{c.name} (0/{common.pts(c.max_points)}): {_cut(text, limit)}"), shared_shown
+    head = f"{_cut(c.name, NAME_LIMIT, marker=False)} (0/{common.pts(c.max_points)})"
+    return _test(c.name, "error", 0, unit_max, line=c.line, message=f"{head}: {_cut(text, limit)}"), shared_shown
 
 
 def _test(name: str, status: str, score: float, max_score: float, *, line: int | None = None,
@@ -116,13 +117,13 @@ def _test(name: str, status: str, score: float, max_score: float, *, line: int |
 
 
 def _unit(points: list[float]) -> Fraction | None:
-    """The largest weight that every check's points are a whole number of (None: none sensible)."""
+    """The weight of one test: one point, or the fraction of a point that makes every check's
+    points whole (half a point for 1.5); None when that would take more than MAX_UNITS tests."""
     fractions = [Fraction(p).limit_denominator(1000) for p in points if p > 0]
     if not fractions:
         return None
     denominator = reduce(lambda a, b: a * b // gcd(a, b), (f.denominator for f in fractions), 1)
-    numerator = reduce(gcd, (int(f * denominator) for f in fractions))
-    unit = Fraction(numerator, denominator)
+    unit = Fraction(1, denominator)
     if sum(f / unit for f in fractions) > MAX_UNITS:
         return None
     return unit
@@ -160,18 +161,24 @@ def encode(data: dict) -> str:
 
 
 def runner_value(exercise: ExerciseResult, budget: int = BUDGET) -> str:
-    """The runner's base64 value, under `budget` bytes: messages are cut shorter until it fits."""
+    """The runner's base64 value, under `budget` bytes: messages are cut shorter until it fits,
+    then test names (a course of thousands of long-named checks), then messages go."""
     limit = MESSAGE_LIMIT
     while True:
-        value = encode(runner_dict(exercise, message_limit=limit))
+        data = runner_dict(exercise, message_limit=limit)
+        value = encode(data)
         if len(value) <= budget or limit == 0:
             break
         limit = limit // 2 if limit > 40 else 0
-    if len(value) > budget:  # names alone too long (thousands of checks): say so, keep the points
-        data = runner_dict(exercise, message_limit=0)
+    for name_limit in (80, 40, 20):
+        if len(value) <= budget:
+            return value
+        for t in data["tests"]:
+            t["name"] = _cut(t["name"], name_limit, marker=False)
+        value = encode(data)
+    if len(value) > budget:
         for t in data["tests"]:
             t.pop("message", None)
-            t["name"] = t["name"][:20]
         data["tests"][0]["message"] = MORE
         value = encode(data)
     return value
