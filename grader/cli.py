@@ -270,14 +270,21 @@ def classroom() -> None:
 
 @classroom.command("github")
 @click.argument("repo", type=click.Path(path_type=Path))
-@click.option("--package", default=None, help="What the workflow pip-installs (default: dl-kata==this version).")
+@click.option("--package", default=None,
+              help="What the workflow pip-installs (default: dl-kata==this version); may use ${{ secrets.NAME }}.")
 @click.option("--force", is_flag=True, help="Replace an existing workflow.")
 @friendly
 def classroom_github(repo: Path, package: str | None, force: bool) -> None:
     """Write .github/workflows/kata.yml into a learner's repository (a kata workspace)."""
     from . import classroom as cls
-    target = cls.write_github_workflow(repo=repo, package=package, force=force)
-    click.echo(f"Wrote {target}: every push is graded and the points go to GitHub Classroom.")
+    cls.github_target(repo=repo, force=force)  # refuse before the time spent measuring
+    cls.workflow_text(package, exercises=[])  # and a --package that cannot go in
+    click.echo("Measuring each exercise's points (grading the untouched stubs)…", err=True)
+    exercises = cls.course_points()
+    target = cls.write_github_workflow(repo=repo, package=package, force=force, exercises=exercises)
+    total = sum(e.max_score for e in exercises)
+    click.echo(f"Wrote {target}: every push is graded and the points go to GitHub Classroom"
+               f" ({len(exercises)} exercises, one reporter runner each, {total:g} points on a CPU runner).")
     click.echo(f"It installs {package or cls.default_package()}; if that is not on PyPI, pass"
                " --package with a git URL of your kata (see the README).")
 
@@ -288,13 +295,45 @@ def classroom_github(repo: Path, package: str | None, force: bool) -> None:
               help="What setup.sh pip-installs (default: dl-kata==this version); a local wheel is put in the zip.")
 @friendly
 def classroom_gradescope(out: Path, package: str | None) -> None:
-    """Build a Gradescope autograder zip (setup.sh + run_autograder) at OUT."""
+    """Build a Gradescope autograder zip (setup.sh + run_autograder + README.txt) at OUT."""
     from . import classroom as cls
-    target = cls.write_gradescope_zip(out=out, package=package)
+    click.echo("Measuring each exercise's points (grading the untouched stubs)…", err=True)
+    target, total = cls.write_gradescope_zip(out=out, package=package)
     click.echo(f"Wrote {target}: upload it as the assignment's autograder on Gradescope.")
+    click.echo(f"Set the assignment's total points to {total:g} (the most a submission scores on"
+               " Gradescope's CPU machines, where GPU-only checks are skipped; also in README.txt).")
     if package is None:
         click.echo(f"setup.sh installs {cls.default_package()} from PyPI; to put your own kata in the zip, build"
                    " a wheel (pip wheel --no-deps . -w dist) and pass it with --package.")
+
+
+@classroom.command("grade")
+@click.argument("submission", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="gradescope", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Where to write the results.")
+@click.option("--only", multiple=True, help="Grade only this exercise (repeatable).")
+@click.option("--require-gpu", is_flag=True, help="Count GPU-only checks even without a GPU.")
+@friendly
+def classroom_grade(submission: Path, fmt: str, out: Path, only, require_gpu: bool) -> None:
+    """Grade one uploaded SUBMISSION (a workspace or loose exercise files) without writing into it."""
+    from . import batch as batching
+    from .course import default_course
+    from .render import render
+    course = default_course()
+    for i in only:
+        course.manifest.get(i)
+    row = batching.grade_submission(submission, course=course, require_gpu=require_gpu, only=list(only) or None)
+    if row.report is None:
+        if fmt == "gradescope":  # the learner reads results.json, not the log: say it there too
+            import json
+            names = ", ".join(Path(s.relpath).name for s in course.manifest)
+            _write_out(out, json.dumps({
+                "score": 0, "output_format": "text", "tests": [], "visibility": "visible",
+                "output": f"kata could not grade this submission: {row.note}.\nUpload your kata folder, or"
+                          f" your exercise files by their names ({names})."}, indent=2) + "\n")
+        raise api.KataError(f"{submission}: {row.note}")
+    _write_out(out, render(row.report, fmt))
+    click.echo(term.report_summary(row.report))
 
 
 @cli.command()
@@ -306,17 +345,23 @@ def classroom_gradescope(out: Path, package: str | None) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
               help="Submissions graded side by side.")
 @click.option("--require-gpu", is_flag=True, help="Count GPU-only checks even without a GPU.")
+@click.option("--only", multiple=True, help="Grade only this exercise (repeatable); the gradebook has only its columns.")
 @click.option("--sandbox", type=click.Choice(["required", "none"]), default="required", show_default=True,
               help="Grade each submission in its own bubblewrap sandbox; `none` only where every submission is trusted.")
 @friendly
-def batch(folder: Path, out: Path, reports: Path | None, jobs: int, require_gpu: bool, sandbox: str) -> None:
-    """Grade every submission folder in FOLDER: a gradebook CSV and one report per student."""
+def batch(folder: Path, out: Path, reports: Path | None, jobs: int, require_gpu: bool, only, sandbox: str) -> None:
+    """Grade every submission in FOLDER (workspaces or folders of loose exercise files): a gradebook
+    CSV and one report per student."""
     from . import batch as batching
+    from .course import default_course
+    for i in only:  # an unknown id is refused before anything is graded
+        default_course().manifest.get(i)
     total = len(batching.folders_to_grade(folder, out=out, reports=reports))
     with click.progressbar(length=total, label="Grading", item_show_func=lambda name: name,
                            file=sys.stderr) as bar:
         rows = batching.grade_batch(root=folder, out=out, reports=reports, jobs=jobs, require_gpu=require_gpu,
-                                    sandbox=sandbox, on_result=lambda row: bar.update(1, row.name))
+                                    only=list(only) or None, sandbox=sandbox,
+                                    on_result=lambda row: bar.update(1, row.name))
     graded = [r for r in rows if r.report is not None]
     click.echo(f"Graded {len(graded)}/{len(rows)} submissions → {out}")
     for row in rows:

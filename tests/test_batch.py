@@ -20,7 +20,7 @@ def make_class(root, course, names=("alice", "bob")):
     for name in names:
         api.init(dest=root / name, course=course)
     (root / "carol").mkdir()
-    (root / "carol" / "adder.py").write_text("def add(a, b):\n    return a + b\n")
+    (root / "carol" / "my_adder.py").write_text("def add(a, b):\n    return a + b\n")  # not an exercise file
     (root / ".hidden").mkdir()
     return root
 
@@ -135,3 +135,77 @@ def test_batch_end_to_end_through_the_fake_course(course, tmp_path):
     page = (tmp_path / "r" / "bob.html").read_text()
     assert "add(2, 3) is -1, expected 5" in page and "4/6" in page
     assert digest(root) == before and not (root / "alice" / ".kata" / "results.json").exists()
+
+
+# --- loose files and --only ---------------------------------------------------------------------
+
+def test_loose_files_are_graded_in_place_of_the_stubs(course, tmp_path):
+    """A folder of loose files (as uploaded to Gradescope): each file, wherever it sits, is graded
+    in place of the stub of the same name; nothing is written into the submission."""
+    root = tmp_path / "subs"
+    dave = root / "dave" / "my work" / "week1"
+    dave.mkdir(parents=True)
+    shutil.copyfile(SUBMISSIONS / "adder" / "passing.py", dave / "adder.py")
+    (root / "dave" / "notes.txt").write_text("hello")
+    (root / "erin").mkdir()
+    (root / "erin" / "readme.md").write_text("nothing to grade")
+    before = digest(root)
+    out = tmp_path / "gradebook.csv"
+    result = CliRunner().invoke(cli, ["batch", str(root), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    dave_row, erin_row = read_csv(out)
+    assert (dave_row["adder"], dave_row["greeter"], dave_row["total"]) == ("5", "0", "5")
+    assert erin_row["total"] == "" and "no exercise files (such as adder.py)" in erin_row["note"]
+    assert digest(root) == before
+
+
+def test_loose_files_prefers_the_shallowest_copy(course, tmp_path):
+    folder = tmp_path / "sub"
+    (folder / "old").mkdir(parents=True)
+    (folder / "adder.py").write_text("# top\n")
+    (folder / "old" / "adder.py").write_text("# old\n")
+    (folder / ".hidden").mkdir()
+    (folder / ".hidden" / "greeter.py").write_text("# hidden\n")
+    assert batch.loose_files(folder, course) == {"adder": folder / "adder.py"}
+    with batch.submission_workspace(folder, course) as space:
+        made = space.root
+        assert (space.exercises_dir / "01_basics" / "adder.py").read_text() == "# top\n"
+        assert (space.exercises_dir / "01_basics" / "greeter.py").read_text() == \
+            (course.stubs_dir / "01_basics" / "greeter.py").read_text()
+    assert not made.exists()  # the temporary workspace is gone
+
+
+def test_only_grades_part_of_the_course(course, tmp_path, fake_grading):
+    root = make_class(tmp_path / "subs", course)
+    out = tmp_path / "g.csv"
+    rows = batch.grade_batch(root=root, out=out, course=course, only=["greeter"])
+    assert list(read_csv(out)[0]) == ["submission", "greeter", "total", "max_score", "percent", "note"]
+    assert all(r.report is None or [e.id for e in r.report.exercises] == ["greeter"] for r in rows)
+    assert {tuple(files) for files, _ in fake_grading} == {("greeter",)}  # only greeter was graded
+
+
+def test_only_with_an_unknown_id_is_one_line(course, tmp_path):
+    root = make_class(tmp_path / "subs", course)
+    result = CliRunner().invoke(cli, ["batch", str(root), "--out", str(tmp_path / "g.csv"), "--only", "nope"])
+    assert result.exit_code == 2 and "unknown exercise 'nope'" in result.output
+    assert not (tmp_path / "g.csv").exists()
+
+
+def test_classroom_grade_takes_loose_files_and_writes_gradescope_results(course, tmp_path):
+    sub = tmp_path / "submission"
+    sub.mkdir()
+    shutil.copyfile(SUBMISSIONS / "adder" / "failing.py", sub / "adder.py")
+    before = digest(sub)
+    out = tmp_path / "results" / "results.json"
+    result = CliRunner().invoke(cli, ["classroom", "grade", str(sub), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    import json
+    data = json.loads(out.read_text())
+    assert data["score"] == 4 and data["output_format"] == "text"
+    assert digest(sub) == before
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(cli, ["classroom", "grade", str(empty), "--out", str(out)])
+    assert result.exit_code == 2 and "no exercise files" in result.output
+    told = json.loads(out.read_text())  # what the learner reads on Gradescope
+    assert told["score"] == 0 and "adder.py, greeter.py" in told["output"] and told["output_format"] == "text"

@@ -2,12 +2,21 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
 from ..results import CheckResult, Curve, ExerciseResult, GradeReport, thin
 
 FAULTS = ("error", "timeout", "memory")
+
+# ANSI escape sequences (colours, cursor moves) and other C0 controls but tab and newline
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]|[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def strip_ansi(text: str) -> str:
+    """Text without terminal escapes (a learner's coloured print) or stray control characters."""
+    return _ANSI.sub("", str(text).replace("\r\n", "\n"))
 
 
 def pts(value: float) -> str:

@@ -1,5 +1,5 @@
 """GitHub Actions: the markdown report in the job summary, annotations at the learner's failing
-lines, and the classroom reporter's base64 as the step output `result`.
+lines, and one step output per exercise for GitHub Classroom's reporter (see render/classroom.py).
 
 Active only when GITHUB_ACTIONS=true; every write is to a file GitHub names in the environment.
 """
@@ -21,7 +21,7 @@ def publish(report: GradeReport, *, root: Path | None = None, env: Mapping[str, 
             echo: Callable[[str], None] = print) -> None:
     """Summary, annotations and step output for one grade (call only inside GitHub Actions)."""
     env = os.environ if env is None else env
-    from .classroom import classroom_dict, encode
+    from .classroom import runners
     from .pages import render_md
     summary = env.get("GITHUB_STEP_SUMMARY")
     if summary:
@@ -30,9 +30,10 @@ def publish(report: GradeReport, *, root: Path | None = None, env: Mapping[str, 
     for line in annotations(report, root=root, env=env):
         echo(line)
     output = env.get("GITHUB_OUTPUT")
-    if output:
+    if output:  # `name=value` is safe: a runner name is alphanumeric and base64 has no newline
         with open(output, "a", encoding="utf-8") as f:
-            f.write(f"result={encode(classroom_dict(report))}\n")
+            for runner in runners(report):
+                f.write(f"{runner.name}={runner.value}\n")
 
 
 def annotations(report: GradeReport, *, root: Path | None = None,

@@ -1,10 +1,18 @@
-"""Gradescope autograder results.json: one test per counted check, points as kata gives them."""
+"""Gradescope autograder results.json: one test per counted check, points as kata gives them.
+
+Every output is declared plain text (`output_format`, `test_output_format` and each test's
+`output_format`): Gradescope's default, `simple_format`, reads the text as HTML, which collapses
+the aligned summary and turns a learner's `<class 'torch.Tensor'>` into a tag. Colour escapes
+from the learner's output are removed, since plain text would show them raw.
+"""
 from __future__ import annotations
 
 import json
 
 from ..results import GradeReport
 from . import common
+
+OUTPUT_FORMAT = "text"  # one of Gradescope's text-like formats (text, md, ansi); never its HTML default
 
 
 def gradescope_dict(report: GradeReport) -> dict:
@@ -15,14 +23,15 @@ def gradescope_dict(report: GradeReport) -> dict:
             tests.append({"name": f"{e.id}: {c.name}", "number": f"{n}.{m}",
                           "score": c.points, "max_score": c.max_points,
                           "status": "passed" if c.outcome == "passed" else "failed",
-                          "output": _output(e, c), "visibility": "visible"})
+                          "output": common.strip_ansi(_output(e, c)), "output_format": OUTPUT_FORMAT,
+                          "visibility": "visible"})
         if not counted and e.status in common.FAULTS:  # nothing graded, but say why
             tests.append({"name": f"{e.id}: {e.status}", "number": f"{n}.0", "score": 0.0,
-                          "max_score": 0.0, "status": "failed", "output": e.message,
-                          "visibility": "visible"})
-    return {"score": report.score, "output": _summary(report), "visibility": "visible",
-            "stdout_visibility": "hidden", "execution_time": round(report.duration_s, 3),
-            "tests": tests}
+                          "max_score": 0.0, "status": "failed", "output": common.strip_ansi(e.message),
+                          "output_format": OUTPUT_FORMAT, "visibility": "visible"})
+    return {"score": report.score, "output": common.strip_ansi(_summary(report)), "output_format": OUTPUT_FORMAT,
+            "test_output_format": OUTPUT_FORMAT, "test_name_format": OUTPUT_FORMAT, "visibility": "visible",
+            "stdout_visibility": "hidden", "execution_time": round(report.duration_s, 3), "tests": tests}
 
 
 def render_gradescope(report: GradeReport) -> str:

@@ -23,11 +23,12 @@ def _env():
                              autoescape=lambda name: bool(name) and ".html" in name,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              undefined=jinja2.StrictUndefined)
-    env.filters.update(pts=common.pts, md_inline=md_inline, md_cell=md_cell, fence=fence, tail=tail)
+    env.filters.update(pts=common.pts, md_inline=md_inline, md_cell=md_cell, fence=fence, tail=tail,
+                       clean=common.strip_ansi, collapsed=collapsed_output)
     env.globals.update(pct=common.percent, pct_text=common.pct_text, feedback=common.check_feedback,
                        curve_svg=curve_svg, curve_text=curve_text, curves_of=common.curves_of,
                        md_check=md_check, icon=lambda status: ICONS.get(status, "❔"),
-                       outcome_of=outcome_of, html_escape=html_mod.escape)
+                       outcome_of=outcome_of, html_escape=html_mod.escape, output_blocks=output_blocks)
     return env
 
 
@@ -57,6 +58,48 @@ def _environment(report: GradeReport) -> str:
     return " · ".join(parts)
 
 
+# --- captured output ----------------------------------------------------------------------------
+
+MAX_BLOCK = 200  # lines in the longest repeated block looked for
+
+
+def output_blocks(text: str) -> list[tuple[str, int]]:
+    """A learner's captured output as (block, times) pairs, where a block that was printed several
+    times in a row (an import-time print, once per check) is kept once with its count. Colour
+    escapes are removed."""
+    lines = common.strip_ansi(text).rstrip("\n").split("\n")
+    if lines == [""]:
+        return []
+    blocks: list[tuple[list[str], int]] = []
+    i, n = 0, len(lines)
+    while i < n:
+        best_size, best_times = 1, 1
+        for size in range(1, min(MAX_BLOCK, (n - i) // 2) + 1):
+            times = 1
+            while lines[i + times * size:i + (times + 1) * size] == lines[i:i + size]:
+                times += 1
+            if times > 1 and size * times > best_size * best_times:
+                best_size, best_times = size, times
+        chunk = lines[i:i + best_size]
+        if best_times == 1 and blocks and blocks[-1][1] == 1:  # run of single lines: one block
+            blocks[-1] = (blocks[-1][0] + chunk, 1)
+        else:
+            blocks.append((chunk, best_times))
+        i += best_size * best_times
+    return [("\n".join(chunk), times) for chunk, times in blocks]
+
+
+def collapsed_output(text: str) -> str:
+    """The captured output as plain text, each repeated block once with a line that counts it."""
+    parts = []
+    for chunk, times in output_blocks(text):
+        parts.append(chunk)
+        if times > 1:
+            n = len(chunk.split("\n"))
+            parts.append(f"[the {n} line{'s' if n != 1 else ''} above, {times} times in a row]")
+    return "\n".join(parts) + ("\n" if parts else "")
+
+
 # --- markdown helpers -------------------------------------------------------------------------
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
@@ -64,7 +107,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
 
 def md_inline(text: str) -> str:
     """One line of plain text, safe inside markdown (no accidental emphasis, links or HTML)."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(common.strip_ansi(text).split()))
 
 
 def md_cell(text: str) -> str:
@@ -100,7 +143,7 @@ def md_check(exercise: ExerciseResult, check) -> str:
         return head
     if exercise.message and check.message in ("", exercise.message):
         return head + ": see the message above"
-    text = common.check_feedback(exercise, check)
+    text = common.strip_ansi(common.check_feedback(exercise, check))
     if "\n" not in text.strip():
         return head + ": " + md_inline(text)
     return head + "\n" + "\n".join("  " + line if line else "" for line in fence(text).splitlines())
