@@ -144,7 +144,7 @@ def test_gradescope_setup_refuses_an_old_python_clearly(tmp_path):
 def graded(workspace, monkeypatch):
     report = sample_report()
 
-    def fake_grade(*, workspace, ids=None, jobs=1, require_gpu=False, course=None):
+    def fake_grade(*, workspace, ids=None, jobs=None, require_gpu=False, course=None, sandbox=None, cancel=None):
         workspace.save_results(report)
         return report
 
