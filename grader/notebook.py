@@ -263,22 +263,47 @@ def run_child(args: list[str]) -> int:
         _error("Stopped grading.")
         return 130
     finally:
-        if child.poll() is None:
+        if child.poll() is None or session_members(child.pid):  # a process it left behind, too
             _stop(child)
         child.stdout.close()
 
 
 def _stop(child: subprocess.Popen) -> None:
-    for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, None)):
+    """Kill the grading process and everything it started, then reap it.
+
+    The runner puts each graded child in a process group of its own, so killing the grading
+    process's group is not enough: every process of its session goes (learner code that hangs
+    would otherwise spin on, orphaned, for as long as the kernel lives).
+    """
+    for _ in range(50):  # a process may fork while we look; look again until none is left
+        members = session_members(child.pid)
+        if not members:
+            break
+        for pid in members:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        if child.poll() is None:
+            child.wait(timeout=5)
+    try:
+        os.killpg(child.pid, signal.SIGKILL)  # where there is no /proc (macOS): the group at least
+    except (ProcessLookupError, PermissionError):
+        pass
+    child.wait()
+
+
+def session_members(session: int) -> list[int]:
+    """The live processes of a session (Linux /proc; [] elsewhere). Zombies are left to reap."""
+    members = []
+    for entry in Path("/proc").glob("[0-9]*"):
         try:
-            os.killpg(child.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            child.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
             continue
+        if len(fields) > 3 and fields[0] != "Z" and int(fields[3]) == session:  # state ppid pgrp session
+            members.append(int(entry.name))
+    return members
 
 
 # --- what the cell shows ------------------------------------------------------------------------

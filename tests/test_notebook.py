@@ -11,8 +11,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -155,6 +158,59 @@ def test_learner_code_that_hangs_or_exits_cannot_stop_the_kernel(tmp_path, kerne
 
         later = kernel.run("print(6 * 7, os.getpid())").text().split()
         assert later == ["42", pid]
+
+
+def _grading_child(marker: str, timeout: float = 120) -> int:
+    """The pid of the `kata grade` process whose command line names `marker`, once it runs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for proc in Path("/proc").iterdir():
+            try:
+                cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if notebook.CHILD.encode() in cmdline and any(marker.encode() in part for part in cmdline):
+                return int(proc.name)
+        time.sleep(0.1)
+    raise AssertionError("the grading process never started")
+
+
+def _alive(pid: int) -> bool:
+    """Running (a killed orphan may linger as a zombie until the system reaps it)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the grading process through /proc")
+def test_interrupting_the_kernel_stops_the_grade_and_keeps_the_kernel(tmp_path, kernel_env, monkeypatch):
+    monkeypatch.setenv("KATA_COURSE", str(FAKE_COURSE))
+    space = tmp_path / "ws"
+    with Kernel(tmp_path) as kernel:
+        pid = int(kernel.run(f"import os\nprint(os.getpid())\n%load_ext grader\n%kata init {space}\nx = 41")
+                  .text().split()[0])
+        shutil.copyfile(SUBMISSIONS / "adder" / "hang_import.py", space / "exercises" / "01_basics" / "adder.py")
+        found = {}
+
+        def interrupt():
+            found["pid"] = _grading_child(str(space))
+            deadline = time.monotonic() + 120
+            while len(notebook.session_members(found["pid"])) < 2 and time.monotonic() < deadline:
+                time.sleep(0.1)  # until the runner has started the child that runs the learner's file
+            found["members"] = notebook.session_members(found["pid"])
+            os.kill(pid, signal.SIGINT)  # the notebook's interrupt button (a kernel's interrupt mode: signal)
+
+        pressing = threading.Thread(target=interrupt)
+        pressing.start()
+        stopped = kernel.run("%kata check adder")
+        pressing.join()
+        assert "Stopped grading." in stopped.text("stderr")
+        assert len(found["members"]) >= 2, found
+        assert not any(_alive(member) for member in found["members"])  # the learner's hanging code too
+        assert not Path(f"/proc/{found['pid']}").exists()  # stopped and reaped
+        assert not (space / ".kata" / "results.json").exists()  # the interrupt, not the time limit, ended it
+        assert kernel.run("print(x + 1)").text().strip() == "42"
 
 
 def test_a_remembered_workspace_is_used_from_any_directory(tmp_path, kernel_env, monkeypatch):
