@@ -31,6 +31,7 @@ from pathlib import Path
 GRADING = ("check", "grade")  # shown inline as the html report
 OUT_OF_KERNEL = ("dev", "batch")  # grade too, but print text: run in a child and stream it
 TAKE_WORKSPACE = ("next", "list", "check", "hint", "grade", "solution", "reset", "report")
+INTERRUPTED = 130  # run_child's status when the kernel was interrupted (as a shell's 128 + SIGINT)
 CHILD = "from grader.cli import cli; cli(prog_name='kata')"
 GPU_RUNTIME_TIP = ("On Colab: Runtime > Change runtime type > a GPU; on Kaggle: Settings > Accelerator;"
                    " then run the cells again.")
@@ -112,8 +113,9 @@ class KataMagic:
             show_last_report(call)
         else:
             status = run_click(call.with_workspace())
-            if call.verb == "init" and status == 0 and len(call.args) >= 2:
-                self.workspace = Path(call.args[-1]).expanduser().resolve()
+            made = Path(call.args[-1]).expanduser()
+            if call.verb == "init" and status == 0 and (made / "exercises" / "manifest.toml").is_file():
+                self.workspace = made.resolve()
                 print(f"This notebook now uses {self.workspace}: open its exercises/ folder in the editor,"
                       " save your file, then run %kata check. %kata shows your next exercise.")
 
@@ -218,6 +220,8 @@ def grade_inline(call: Call) -> int | None:
     with tempfile.TemporaryDirectory(prefix="kata-") as tmp:
         out = Path(tmp) / "results.json"
         status = run_child([*args, "--format", "json", "--out", str(out)])
+        if status == INTERRUPTED:
+            return status
         if not out.is_file():
             _error(f"kata: grading ended without a result (exit status {status}); the lines above say why.")
             return status
@@ -261,7 +265,7 @@ def run_child(args: list[str]) -> int:
     except KeyboardInterrupt:
         _stop(child)
         _error("Stopped grading.")
-        return 130
+        return INTERRUPTED
     finally:
         if child.poll() is None or session_members(child.pid):  # a process it left behind, too
             _stop(child)
