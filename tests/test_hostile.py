@@ -140,12 +140,13 @@ def test_nothing_is_left_in_tmp(bwrap, neighbour, tmp_path, monkeypatch):
     """The submission writes 300 MiB to its /tmp: the sandbox's private /tmp lives in kata's own
     temporary folder (here an empty one of the test's), and goes with the sandbox."""
     import tempfile
-    name = "kata-hostile-leftover.bin"
+    name = "kata-hostile-leftover-*.bin"
     host_tmp = tmp_path / "host-tmp"
     host_tmp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(host_tmp))
     report = grade(neighbour, "leaves_tmp_files", "required")
     assert report.get("adder").status == "passed"
+    assert "left 300 MiB in /tmp" in report.get("adder").output  # it did write them, inside
     assert list(host_tmp.iterdir()) == []
     assert not list(Path("/tmp").glob(name))
 
@@ -257,3 +258,26 @@ def test_unsandboxed_grading_cannot_hide_the_solutions(course, neighbour):
     report = grade(neighbour, "imports_solution", "none", SOLUTIONS=[course.solutions_dir / "01_basics" / "adder.py"])
     assert report.get("greeter").score == 1
     assert report.get("adder").score == 5  # the known limit; the sandbox case above gets 0
+
+
+# --- the installed course's own solutions ----------------------------------------------------------
+
+def test_the_shipped_solutions_are_out_of_reach_in_the_sandbox(bwrap, tmp_path, monkeypatch):
+    """The real course, as installed here: the submission looks for the reference solution next to
+    the grader package, inside it, through default_course() and at its absolute path."""
+    from grader.course import default_course
+    monkeypatch.delenv("KATA_COURSE", raising=False)
+    course = default_course()
+    space = api.init(dest=tmp_path / "ws", course=course)
+    spec, other = course.manifest.get("linear_regression_numpy"), course.manifest.get("feed_forward")
+    shutil.copyfile(course.solutions_dir / other.relpath, space.exercise_file(other))
+    source = (SUBMISSIONS / spec.id / "imports_solution.py").read_text()
+    space.exercise_file(spec).write_text(source.replace(
+        "SOLUTIONS = []", f"SOLUTIONS = [{str(course.solutions_dir / spec.relpath)!r}]"))
+    report = api.grade(workspace=space, ids=[spec.id, other.id], sandbox="required", jobs=1)
+    graded = report.get(spec.id)
+    assert report.get(other.id).status == "passed"
+    assert (graded.status, graded.score) == ("failed", 0), graded.message
+    assert "no reference solution within reach" in "\n".join(c.message for c in graded.checks)
+    with pytest.raises(api.KataError, match="opens once your exercise passes"):
+        api.solution(workspace=space, exercise_id=spec.id)

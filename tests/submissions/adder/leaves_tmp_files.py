@@ -1,15 +1,20 @@
-"""At import, leaves 300 MiB in the temporary folder, under a name the test looks for."""
+"""At import, leaves 300 MiB in the temporary folder (30 files of 10 MiB, allocated on
+disk: each file is capped at 16 MiB), under names the test looks for."""
 import os
 import tempfile
 
-NAME = "kata-hostile-leftover.bin"
+NAME = "kata-hostile-leftover"
 for folder in {"/tmp", tempfile.gettempdir()}:
-    try:
-        with open(os.path.join(folder, NAME), "wb") as f:
-            for _ in range(300):
+    left = 0
+    for number in range(30):
+        try:
+            with open(os.path.join(folder, f"{NAME}-{number}.bin"), "wb") as f:
                 f.write(b"\x07" * 2**20)
-    except OSError:
-        pass
+                os.posix_fallocate(f.fileno(), 0, 10 * 2**20)  # real blocks, without the time to write them
+                left += 10
+        except OSError:
+            break
+    print(f"left {left} MiB in {folder}")
 
 
 def add(a: float, b: float) -> float:
