@@ -53,6 +53,9 @@ SANDBOXED = {
     # 3 x 320 MiB in a child and two setsid daemons, against 512 MiB for the whole tree.
     "memory_grandchildren": ("memory", 3, "used more than 512 MiB (counting every process it started)"),
     "leaves_tmp_files": ("passed", 5, ""),
+    # Named pipes in place of its own output file and the next ones': kata reads through its own
+    # descriptors, never by name, so nobody waits on them.
+    "plants_fifos": ("passed", 5, ""),
     # Neither the course's solutions folder nor its path outside is in the sandbox.
     "imports_solution": ("failed", 0, "no reference solution within reach"),
 }
@@ -250,6 +253,11 @@ def test_an_attacker_in_a_batch_leaves_its_classmates_untouched(bwrap, course, t
 def test_unsandboxed_forged_records_never_give_full_marks(neighbour):
     report = grade(neighbour, "forged_done_then_crash", "none")
     check_case(report, neighbour, "error", 4, "outside any check (SIGABRT")
+
+
+def test_unsandboxed_grading_does_not_wait_on_a_planted_pipe(neighbour):
+    report = grade(neighbour, "plants_fifos", "none")
+    check_case(report, neighbour, "passed", 5, "")
 
 
 def test_unsandboxed_grading_cannot_hide_the_solutions(course, neighbour):
