@@ -139,8 +139,9 @@ class ForkEngine:
 class ForkAttempt:
     def __init__(self, job, only: list[str] | None) -> None:
         from . import child
-        fd, self.out_path = tempfile.mkstemp(prefix="kata-out-")
-        os.close(fd)
+        # Read back through this descriptor, never by name: the learner's code may replace the
+        # file by a named pipe, whose opening would wait forever.
+        self.out_fd, self.out_path = tempfile.mkstemp(prefix="kata-out-")
         with channel.FORK_LOCK:
             read_fd, write_fd = channel.open_pipe()
             try:
@@ -200,7 +201,8 @@ class ForkAttempt:
         channel.close(self.reader.fd)
 
     def output(self) -> str:
-        text = file_tail(self.out_path)
+        text = fd_tail(self.out_fd)
+        os.close(self.out_fd)
         with contextlib.suppress(OSError):
             os.unlink(self.out_path)
         return text
@@ -257,13 +259,11 @@ def private_kib(pid: int) -> int | None:
         return None
 
 
-def file_tail(path: str, limit: int = 8000) -> str:
+def fd_tail(fd: int, limit: int = 8000) -> str:
+    """The last `limit` bytes of the file open as `fd` (the child's output file)."""
     try:
-        with open(path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            size = f.tell()
-            f.seek(max(0, size - limit))
-            data = f.read().decode("utf-8", errors="replace")
+        size = os.fstat(fd).st_size
+        data = os.pread(fd, limit, max(0, size - limit)).decode("utf-8", errors="replace")
     except OSError:
         return ""
     return (f"[... {size - limit} bytes of output dropped ...]\n" + data) if size > limit else data

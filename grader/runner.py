@@ -190,6 +190,9 @@ def _watch(job: Job, attempt, run: _Run, fold: Fold, cancel, budget_ends: float)
                 return
     if run.stage == "done" and run.current is None:
         attempt.wait(5)
+        code = attempt.exit_code()
+        if code != 0:  # a real child exits 0 right after "done": this stream ends in a crash
+            run.end, run.detail = "crash", _exit_detail(code)
         return
     attempt.wait(1)
     code = attempt.exit_code()
@@ -250,7 +253,8 @@ def _charge(fold: Fold, names: list[str], message: str) -> None:
 
 
 def _describe_end(job: Job, run: _Run, check: str | None) -> tuple[str, str]:
-    where = f"check '{check}'" if check else f"importing {job.display}"
+    where = (f"check '{check}'" if check else f"importing {job.display}" if run.stage in ("collect", "load", "loading")
+             else f"the checks of {job.display}, outside any check")
     if run.end == "timeout":
         limit = (f"its limit, {run.detail} s (learned from the reference solution's own time)"
                  if run.detail else f"{job.spec.timeout:g} s")

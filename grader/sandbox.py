@@ -39,6 +39,13 @@ WORK = Path("/kata/work")
 CHECKS = Path("/kata/course/checks")
 ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternatives", "passwd", "group",
        "nsswitch.conf", "hosts", "ssl", "ca-certificates", "mime.types")
+# --cap-drop ALL: run by root, bubblewrap would keep every capability inside, and the learner's
+# code could open the worker's pipes through /proc despite it being not dumpable.
+# --as-pid-1: the worker is the sandbox's init, so no bubblewrap process inside holds the pipes
+# to the grader (it was dumpable: /proc/1/fd/1 let any process forge the worker's replies), and
+# the kernel drops the learner's SIGTERM, SIGSTOP and SIGKILL sent to it.
+FLAGS = ("--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+         "--as-pid-1")
 READY_TIMEOUT_S = 120  # importing torch on a cold, busy machine
 KILL_GRACE_S = 1.0
 
@@ -53,8 +60,7 @@ def unavailable() -> str | None:
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         return "bubblewrap (bwrap) is not installed"
-    args = [bwrap, "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session",
-            *_system_binds(), "--proc", "/proc", "--dev", "/dev", "--", "true"]
+    args = [bwrap, *FLAGS, *_system_binds(), "--proc", "/proc", "--dev", "/dev", "--", "true"]
     try:
         done = subprocess.run(args, capture_output=True, timeout=20)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -174,8 +180,7 @@ class SandboxEngine:
         raise SandboxError(f"{path} is not visible in the sandbox")
 
     def command(self, tmp: Path) -> list[str]:
-        args = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--unshare-user", "--die-with-parent",
-                "--new-session", *_system_binds()]
+        args = [shutil.which("bwrap") or "bwrap", *FLAGS, *_system_binds()]
         for src, dest in self.binds:
             args += ["--ro-bind", str(src), str(dest)]
         for hidden in (self.course.solutions_dir, self.course.alternatives_dir, self.course.mutants_dir):

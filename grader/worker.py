@@ -11,11 +11,13 @@ Lines out (stdout): {"ready": true, "environment": {...}} once, then {"seq": n, 
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
 import signal
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -53,8 +55,9 @@ def _next_request(inbox: channel.Reader) -> dict:
 def _run(request: dict, inbox: channel.Reader, replies: int) -> None:
     from . import child
     seq, job, only = request["seq"], _job(request["job"]), request.get("only")
-    out_path = f"/tmp/.kata-out-{seq}"
-    open(out_path, "wb").close()
+    # A fresh name (O_EXCL, unguessable) read back through this descriptor: a name the learner's
+    # code could guess or replace (by a named pipe, say) would let it hang this worker.
+    out_fd, out_path = tempfile.mkstemp(prefix=".kata-out-", dir="/tmp")
     with channel.FORK_LOCK:
         read_fd, write_fd = channel.open_pipe()
         pid = os.fork()
@@ -87,9 +90,11 @@ def _run(request: dict, inbox: channel.Reader, replies: int) -> None:
         _reply(replies, {"seq": seq, "line": line.decode("utf-8", errors="replace")})
     _kill_others()  # daemons, threads' processes, grandchildren: nothing outlives the exercise
     channel.close(read_fd)
-    _reply(replies, {"seq": seq, "exit": code, "output": engines.file_tail(out_path, OUTPUT_LIMIT),
+    _reply(replies, {"seq": seq, "exit": code, "output": engines.fd_tail(out_fd, OUTPUT_LIMIT),
                      "garbled": events.garbled})
-    os.unlink(out_path)
+    os.close(out_fd)
+    with contextlib.suppress(OSError):  # the learner's code may have removed it
+        os.unlink(out_path)
 
 
 def _kill_others() -> None:
