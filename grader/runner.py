@@ -153,7 +153,7 @@ def _run_child(job: Job, engine, only: list[str] | None, fold: Fold, cancel, bud
 def _watch(job: Job, attempt, run: _Run, fold: Fold, cancel, budget_ends: float) -> None:
     limits = dict(job.limits)
     exercise_deadline = min(time.monotonic() + job.spec.timeout, budget_ends + job.spec.timeout)
-    check_deadline = None
+    check_deadline, check_limit = None, float("inf")
     limit_kib = job.spec.memory * 1024
     baseline = None
     next_memory_look = 0.0
@@ -165,9 +165,8 @@ def _watch(job: Job, attempt, run: _Run, fold: Fold, cancel, budget_ends: float)
             if run.stage == "done":
                 break
             if run.stage == "started":
-                check_deadline = time.monotonic() + _limit(limits, run.current, fold)
-            if check_deadline == float("inf"):
-                check_deadline = None
+                check_limit = _limit(limits, run.current, fold)
+                check_deadline = time.monotonic() + check_limit if check_limit < float("inf") else None
         if run.stage == "done":
             break
         if attempt.ended():
@@ -178,7 +177,7 @@ def _watch(job: Job, attempt, run: _Run, fold: Fold, cancel, budget_ends: float)
         if now > exercise_deadline or (check_deadline is not None and run.current and now > check_deadline):
             run.end = "timeout"
             by_check = check_deadline is not None and now <= exercise_deadline
-            run.detail = f"{_limit(limits, run.current, fold):.3g}" if by_check else ""
+            run.detail = f"{check_limit:.3g}" if by_check else ""
             return
         if now >= next_memory_look:
             next_memory_look = now + 0.1
@@ -344,11 +343,12 @@ AFTER_HANG_FLOOR_S = 1.5  # once a check of the exercise hung, the next ones get
 
 def _limit(limits: dict[str, float], name: str | None, fold: "Fold") -> float:
     """The running check's time limit; inf when the course has no timing for it (the exercise's
-    timeout then applies). After a hang, the same loop is likely to hang again in the next
-    checks, so their limits are halved: the report comes in seconds."""
+    timeout then applies). On a busy machine every check is slower, so the limit grows with the
+    load (up to 4x). After a hang, the same loop is likely to hang again in the next checks, so
+    their limits are halved: the report comes in seconds."""
     if name not in limits:
         return float("inf")
-    limit = limits[name]
+    limit = limits[name] * busy_factor()
     if any(status == "timeout" for status, _ in fold.faults):
         limit = max(AFTER_HANG_FLOOR_S, limit / 2)
     return limit
@@ -358,6 +358,16 @@ def learned_limits(spec: ExerciseSpec, timings: dict[str, float]) -> tuple[tuple
     """Per-check limits from the reference solution's timings (seconds), never over the exercise's."""
     return tuple((name, min(spec.timeout, max(LIMIT_FLOOR_S, LIMIT_FACTOR * seconds)))
                  for name, seconds in timings.items())
+
+
+def busy_factor() -> float:
+    """How much slower than when idle this machine runs now: load per core, between 1 and 4."""
+    try:
+        load = os.getloadavg()[0]
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    except (OSError, AttributeError):
+        return 1.0
+    return min(4.0, max(1.0, load / cores))
 
 
 # --- the learner's file -------------------------------------------------------------------------
