@@ -1,9 +1,14 @@
 """Plain terminal output for the learner verbs (click.style for colour, nothing heavy)."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from ..results import CheckResult, ExerciseResult, GradeReport
+
+if TYPE_CHECKING:
+    from ..api import Hint
 
 MARKS = {"passed": ("✓", "green"), "failed": ("✗", "red"), "error": ("!", "red"),
          "skipped": ("-", "yellow"), "not_started": ("·", "blue"), "timeout": ("⏱", "red"),
@@ -26,6 +31,20 @@ def score(result: ExerciseResult) -> str:
 def progress_bar(done: int, total: int, width: int = 30) -> str:
     filled = round(width * done / total) if total else 0
     return "[" + "#" * filled + "." * (width - filled) + f"] {done}/{total}"
+
+
+def hint_text(shown: "Hint", path: str) -> str:
+    """A hint as `kata hint` and `kata watch` show it; past the last one, say so."""
+    spec = shown.spec
+    if shown.text is None:
+        return f"{spec.id} has no hints: the docstring at the top of {path} explains the idea."
+    if shown.exhausted:
+        return (f"No more hints for {spec.id}: that was the last hint ({shown.total}/{shown.total}):\n"
+                f"  {shown.text}\n"
+                f"The docstring at the top of {path} explains the idea with a worked example;"
+                f" `kata solution {spec.id}` shows the reference once your exercise passes.")
+    last = "  (that was the last hint)" if shown.number == shown.total else ""
+    return f"Hint {shown.number}/{shown.total} for {spec.id}:{last}\n  {shown.text}"
 
 
 def exercise_line(result: ExerciseResult) -> str:
