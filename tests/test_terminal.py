@@ -113,3 +113,11 @@ def test_printed_floods_collapse_through_the_runner(workspace, tmp_path):
     text = detail(result)
     assert text.count("still adding") == 1
     assert "still adding\n    ... (the line above repeated 300 times)" in text
+
+
+def test_a_single_check_carrying_the_exercise_message_points_up_to_it():
+    timed_out = "Timed out: check 'mul' ran longer than 8 s and was stopped. Look for an infinite loop."
+    result = ExerciseResult("adder", "Adding", "a.py", fault="timeout", message=timed_out,
+                            checks=(CheckResult("add", "passed"), CheckResult("mul", "error", 2.0, timed_out)))
+    text = detail(result)
+    assert text.count("Timed out") == 1 and "  ! mul (0/2): see above" in text.splitlines()

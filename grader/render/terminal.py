@@ -112,6 +112,8 @@ def _group_line(group: list[CheckResult], *, repeats_exercise: bool, shown: int 
         names += f" and {len(group) - shown} more"
     outcome = "error" if any(c.outcome == "error" for c in group) else group[0].outcome
     count = f"{len(group)} checks" if len(group) > 1 else "1 check"
+    if repeats_exercise and len(group) == 1:
+        return f"  {mark(outcome)} {names} ({points:g}/{most:g}): see above"
     if repeats_exercise:
         return f"  {mark(outcome)} {count} ({points:g}/{most:g}) stopped by the error above: {names}"
     return f"  {mark(outcome)} {count} ({points:g}/{most:g}): {names}\n" + _indent(group[0].message, 6)
