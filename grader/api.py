@@ -6,6 +6,7 @@ import nothing heavy; grading imports the runner (numpy, torch, pytest) only whe
 from __future__ import annotations
 
 import ast
+import os
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,6 +19,10 @@ from .results import ExerciseResult, GradeReport
 
 class KataError(Exception):
     """A request that cannot be carried out; the message is one line for the user."""
+
+
+class GradeCancelled(Exception):
+    """`cancel` was set while grading (a newer save in `kata watch`); nothing was saved."""
 
 
 @dataclass(frozen=True)
@@ -129,64 +134,130 @@ def init(*, dest: Path, course: Course | None = None) -> ws.Workspace:
 
 # --- grading ------------------------------------------------------------------------------------
 
-def grade(*, workspace: ws.Workspace, ids: list[str] | None = None, jobs: int = 1,
-          require_gpu: bool = False, course: Course | None = None) -> GradeReport:
-    """Grade the named exercises (default: all) and save the merged results in the workspace."""
+def grade(*, workspace: ws.Workspace, ids: list[str] | None = None, jobs: int | None = None,
+          require_gpu: bool = False, course: Course | None = None, sandbox: str | None = None,
+          cancel: "threading.Event | None" = None) -> GradeReport:
+    """Grade the named exercises (default: all) and save the merged results in the workspace.
+
+    `jobs`: exercises graded side by side (default: one per core). `sandbox`: "auto" (bubblewrap
+    when it can run here), "required" or "none" (default: $KATA_SANDBOX, else "auto").
+    `cancel`: when set, the running checks are stopped and GradeCancelled is raised.
+    """
     course = course or default_course()
     specs = [course.manifest.get(i) for i in ids] if ids else list(course.manifest)
     previous = workspace.load_results()  # fail on corrupt state before spending time grading
     files = {spec.id: workspace.exercise_file(spec) for spec in specs}
     started, clock = time.strftime("%Y-%m-%dT%H:%M:%S%z"), time.perf_counter()
-    results = grade_files(specs, files, course=course, jobs=jobs, require_gpu=require_gpu,
-                          display={s.id: workspace.display(s) for s in specs})
+    results, env = grade_files(specs, files, course=course, jobs=jobs, require_gpu=require_gpu,
+                               display={s.id: workspace.display(s) for s in specs}, root=workspace.root,
+                               sandbox=sandbox, cancel=cancel, with_environment=True)
     report = GradeReport(tuple(results), started_at=started, duration_s=time.perf_counter() - clock,
-                         environment=environment(), kata_version=__version__)
-    workspace.save_results(report.merged_into(previous))
+                         environment=env, kata_version=__version__)
+    workspace.save_results(report.merged_into(previous))  # written here, after every child is gone
     return report
 
 
-def grade_files(specs: list[ExerciseSpec], files: dict[str, Path], *, course: Course, jobs: int = 1,
+def grade_files(specs: list[ExerciseSpec], files: dict[str, Path], *, course: Course, jobs: int | None = 1,
                 require_gpu: bool = False, display: dict[str, str] | None = None,
-                threads: int | None = None) -> list[ExerciseResult]:
-    """Grade one file per exercise, `jobs` at a time, in manifest order. Never raises.
-
-    `threads`: the torch threads each check may use (default: one; see plugin.DEFAULT_THREADS).
-    """
+                threads: int | None = None, root: Path | None = None, sandbox: str | None = None,
+                cancel=None, with_environment: bool = False):
+    """Grade one file per exercise, `jobs` at a time, in manifest order. Never raises (but
+    GradeCancelled). `threads`: the torch threads each check may use (default: one).
+    With `with_environment`, returns (results, environment)."""
     pairs = [(spec, Path(files[spec.id]), (display or {}).get(spec.id, str(files[spec.id]))) for spec in specs]
-    return grade_pairs(pairs, course=course, jobs=jobs, require_gpu=require_gpu, threads=threads)
+    return grade_pairs(pairs, course=course, jobs=jobs, require_gpu=require_gpu, threads=threads, root=root,
+                       sandbox=sandbox, cancel=cancel, with_environment=with_environment)
 
 
-def grade_pairs(pairs: list[tuple[ExerciseSpec, Path, str]], *, course: Course, jobs: int = 1,
-                require_gpu: bool = False, threads: int | None = None) -> list[ExerciseResult]:
-    """Grade (exercise, file, display name) triples, `jobs` at a time, in order. Never raises.
+def grade_pairs(pairs: list[tuple[ExerciseSpec, Path, str]], *, course: Course, jobs: int | None = 1,
+                require_gpu: bool = False, threads: int | None = None, root: Path | None = None,
+                sandbox: str | None = None, cancel=None, with_environment: bool = False):
+    """Grade (exercise, file, display name) triples, `jobs` at a time, in order. Never raises (but
+    GradeCancelled). The same exercise may appear many times (`kata dev check` grades every
+    mutant of one). Each of the `jobs` lanes has its own engine (one sandbox per lane)."""
+    import threading
 
-    The same exercise may appear many times (`kata dev check` grades every mutant of one).
-    """
     from . import runner
-    runner.warm_up()
-    work = [runner.Job(spec, course.check_module(spec), Path(path).resolve(), display, require_gpu, threads or 1)
+    from . import sandbox as sandboxing
+    try:
+        kind = sandboxing.choose(sandbox or os.environ.get("KATA_SANDBOX", "auto"))
+    except sandboxing.SandboxError as exc:
+        raise KataError(str(exc)) from None
+    timings = _timings(course)
+    work = [runner.Job(spec, course.check_module(spec), Path(path), display, require_gpu, threads or 1,
+                       runner.learned_limits(spec, timings.get(spec.id, {})), root)
             for spec, path, display in pairs]
-    if jobs <= 1 or len(work) <= 1:
-        return [runner.grade(job) for job in work]
-    from concurrent.futures import ThreadPoolExecutor  # here, not at the top: `kata next` stays light
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(runner.grade, work))
+    with_torch = any(_needs_torch(course, spec) for spec, _, _ in pairs)
+    lanes = max(1, min(jobs or _cpu_count(), len(work)))
+    results: list = [None] * len(work)
+    environments: list[dict] = []
+    queue = list(enumerate(work))
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def lane() -> None:
+        engine = None
+        try:
+            engine = sandboxing.new_engine(kind, course, with_torch=with_torch)
+            if with_environment:
+                environments.append(engine.environment())
+            while True:
+                with lock:
+                    if not queue or errors:
+                        return
+                    index, job = queue.pop(0)
+                results[index] = runner.grade(job, engine, cancel)
+        except runner.Cancelled:
+            errors.append(GradeCancelled())
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+            errors.append(exc)
+        finally:
+            if engine is not None:
+                engine.close()
+
+    if lanes == 1:
+        lane()
+    else:
+        threads_ = [threading.Thread(target=lane, daemon=True) for _ in range(lanes)]
+        for t in threads_:
+            t.start()
+        for t in threads_:
+            t.join()
+    if errors:
+        if isinstance(errors[0], sandboxing.SandboxError):
+            raise KataError(str(errors[0]))
+        raise errors[0]
+    if with_environment:
+        return results, (environments[0] if environments else {"sandbox": kind})
+    return results
 
 
 def environment() -> dict:
-    import platform
+    """This machine as a report states it (torch only if it is already imported)."""
+    from .engines import environment as engine_environment
+    return engine_environment("none")
 
-    import numpy
-    info = {"python": platform.python_version(), "numpy": numpy.__version__, "torch": None,
-            "device": "cpu", "gpu": None}
+
+def _timings(course: Course) -> dict[str, dict[str, float]]:
+    """The reference solution's time per check, as `kata dev timings` measured it."""
+    import json
     try:
-        import torch
-        info["torch"] = torch.__version__
-        if torch.cuda.is_available():
-            info["device"], info["gpu"] = "cuda", torch.cuda.get_device_name(0)
-    except ImportError:
-        pass
-    return info
+        data = json.loads(course.timings_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): {str(n): float(t) for n, t in v.items()} for k, v in data.items() if isinstance(v, dict)}
+
+
+def _needs_torch(course: Course, spec: ExerciseSpec) -> bool:
+    """Whether the exercise's hidden checks import torch (read from their source, not run)."""
+    import re
+    try:
+        source = course.check_module(spec).read_text(encoding="utf-8")
+    except OSError:
+        return True
+    pattern = re.compile(r"^\s*(import torch|from torch|import torchvision|from torchvision"
+                         r"|from grader\.checks\.network|from \.network)", re.MULTILINE)
+    return bool(pattern.search(source)) or "torch" in spec.requires or "torchvision" in spec.requires
 
 
 def _cpu_count() -> int:

@@ -50,8 +50,9 @@ def folders_to_grade(root: Path, *, out: Path, reports: Path | None = None) -> l
 
 
 def grade_submission(folder: Path, *, course: Course, require_gpu: bool = False,
-                     threads: int | None = None) -> BatchRow:
-    """Grade one submission folder without writing into it. Never raises."""
+                     threads: int | None = None, sandbox: str | None = None) -> BatchRow:
+    """Grade one submission folder without writing into it, in a sandbox of its own. Never
+    raises (but KataError when `sandbox` is "required" and bubblewrap cannot run)."""
     folder = Path(folder)
     if not (folder / MANIFEST).is_file():
         return BatchRow(folder.name, None, f"not a kata workspace (no {MANIFEST})")
@@ -59,11 +60,14 @@ def grade_submission(folder: Path, *, course: Course, require_gpu: bool = False,
         space = ws.find(explicit=folder)
         specs = list(course.manifest)
         started, clock = time.strftime("%Y-%m-%dT%H:%M:%S%z"), time.perf_counter()
-        results = api.grade_files(specs, {s.id: space.exercise_file(s) for s in specs}, course=course,
-                                  require_gpu=require_gpu, threads=threads,
-                                  display={s.id: space.display(s) for s in specs})
+        results, env = api.grade_files(specs, {s.id: space.exercise_file(s) for s in specs}, course=course,
+                                       require_gpu=require_gpu, threads=threads, jobs=1, root=space.root,
+                                       display={s.id: space.display(s) for s in specs}, sandbox=sandbox,
+                                       with_environment=True)
         report = GradeReport(tuple(results), started_at=started, duration_s=time.perf_counter() - clock,
-                             environment=api.environment(), kata_version=__version__)
+                             environment=env, kata_version=__version__)
+    except api.KataError:
+        raise
     except Exception as exc:  # one broken submission must not stop the class's grading
         return BatchRow(folder.name, None, f"could not be graded: {type(exc).__name__}: {exc}")
     faults = [f"{e.id}: {e.status}" for e in report.exercises if e.status in ("error", "timeout", "memory")]
@@ -71,7 +75,7 @@ def grade_submission(folder: Path, *, course: Course, require_gpu: bool = False,
 
 
 def grade_batch(*, root: Path, out: Path, reports: Path | None = None, jobs: int = 1,
-                course: Course | None = None, require_gpu: bool = False,
+                course: Course | None = None, require_gpu: bool = False, sandbox: str = "required",
                 on_result: Callable[[BatchRow], None] | None = None) -> list[BatchRow]:
     """Grade every submission in `root`, `jobs` at a time; write the gradebook CSV to `out` and,
     per graded submission, `<name>.html` and `<name>.json` under `reports` (default: a `reports`
@@ -85,8 +89,14 @@ def grade_batch(*, root: Path, out: Path, reports: Path | None = None, jobs: int
     jobs = max(1, jobs)
     threads = max(1, api._cpu_count() // jobs)
 
+    from . import sandbox as sandboxing
+    try:
+        sandbox = sandboxing.choose(sandbox)  # refuse before grading anyone
+    except sandboxing.SandboxError as exc:
+        raise api.KataError(str(exc)) from None
+
     def one(folder: Path) -> BatchRow:
-        row = grade_submission(folder, course=course, require_gpu=require_gpu, threads=threads)
+        row = grade_submission(folder, course=course, require_gpu=require_gpu, threads=threads, sandbox=sandbox)
         if row.report is not None:
             try:
                 html = reports / f"{row.name}.html"
@@ -97,9 +107,6 @@ def grade_batch(*, root: Path, out: Path, reports: Path | None = None, jobs: int
                 row = BatchRow(row.name, row.report, f"{row.note}; report not written: {exc}".lstrip("; "))
         return row
 
-    if folders:
-        from . import runner
-        runner.warm_up()  # once, before the threads fork their children
     rows = []
     if jobs == 1 or len(folders) <= 1:
         for folder in folders:

@@ -1,9 +1,10 @@
-"""The one-way record channel from a grading child to its parent.
+"""The one-way event channel from a grading child to its parent.
 
-Records are JSON objects, one per line, on a plain pipe. JSON, never pickle: the child runs the
-learner's code, and unpickling what it wrote could run code in the grader. The parent reads
-without ever blocking (a half-written record cannot stall it past its deadline), drops lines that
-are not JSON objects or are longer than any real record, and says when that happened.
+Events (grader/events.py) travel as JSON objects, one per line, on a plain pipe. JSON, never
+pickle: the child runs the learner's code, and unpickling what it wrote could run code in the
+grader. The parent reads without ever blocking (a half-written record cannot stall it past its
+deadline), drops lines that are not well-formed events or are longer than any real one, and says
+when that happened.
 
 Pipes are opened and children forked under one lock, and each child closes every pipe and
 terminal it inherited but its own write end: with `--jobs N`, one submission cannot write into
@@ -11,11 +12,12 @@ another's channel, nor past the output capture into the grader's terminal or CI 
 """
 from __future__ import annotations
 
-import json
 import os
 import select
 import stat
 import threading
+
+from . import events as ev
 
 RECORD_LIMIT = 4 * 2**20  # bytes in one record; a longer line is garbage, not a result
 FORK_LOCK = threading.Lock()  # held while opening a pipe and while forking
@@ -60,26 +62,45 @@ def _inherited_fds() -> set[int]:
         return set(range(3, 256)) | _open_pipes
 
 
-def send(write_fd: int, record: dict) -> None:
-    data = memoryview((json.dumps(record, default=str) + "\n").encode())
+def send(write_fd: int, event: ev.Event) -> None:
+    write_line(write_fd, ev.to_json(event))
+
+
+def write_line(fd: int, line: str) -> None:
+    data = memoryview((line + "\n").encode())
     while data:
-        data = data[os.write(write_fd, data):]
+        data = data[os.write(fd, data):]
 
 
 class Reader:
-    """Collects complete records from the read end; `eof` once the child's end is closed."""
+    """Collects complete events from the read end; `eof` once the child's end is closed."""
 
     def __init__(self, read_fd: int) -> None:
         self.fd, self.buffer, self.eof, self.garbled = read_fd, bytearray(), False, False
 
-    def drain(self) -> list[dict]:
+    def drain(self) -> list[ev.Event]:
         """Whatever is already in the pipe (the child has ended)."""
-        records: list[dict] = []
+        records: list[ev.Event] = []
         while not self.eof and select.select([self.fd], [], [], 0)[0]:
             records += self.poll(0)
         return records
 
-    def poll(self, timeout: float) -> list[dict]:
+    def drain_lines(self, limit: int = RECORD_LIMIT) -> list[bytes]:
+        """Complete lines already in the pipe, at most about `limit` bytes (a process that keeps
+        the write end open cannot keep the reader here)."""
+        lines: list[bytes] = []
+        taken = 0
+        while not self.eof and taken < limit and select.select([self.fd], [], [], 0)[0]:
+            more = self.lines(0)
+            taken += sum(len(line) for line in more) + 1
+            lines += more
+        return lines
+
+    def poll(self, timeout: float) -> list[ev.Event]:
+        return self.decode(self.lines(timeout))
+
+    def lines(self, timeout: float) -> list[bytes]:
+        """Complete raw lines (a worker relays them unread)."""
         if self.eof or not select.select([self.fd], [], [], timeout)[0]:
             return []
         chunk = os.read(self.fd, 1 << 16)
@@ -91,14 +112,13 @@ class Reader:
         if len(self.buffer) > RECORD_LIMIT:
             self.buffer.clear()
             self.garbled = True
-        records = []
+        return [line for line in lines if line]
+
+    def decode(self, lines: list[bytes]) -> list[ev.Event]:
+        events = []
         for line in lines:
             try:
-                record = json.loads(line)
-            except ValueError:
-                record = None
-            if isinstance(record, dict):
-                records.append(record)
-            else:
+                events.append(ev.from_json(line))
+            except ev.EventError:
                 self.garbled = True
-        return records
+        return events

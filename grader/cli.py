@@ -22,6 +22,10 @@ from .results import ResultsError
 from .workspace import WorkspaceError
 
 EXPECTED = (api.KataError, WorkspaceError, ManifestError, ResultsError, CourseError, OSError)
+sandbox_option = click.option(
+    "--sandbox", type=click.Choice(["auto", "required", "none"]), default=None,
+    help="Grade inside a bubblewrap sandbox: auto (when it can run here; the default, or $KATA_SANDBOX),"
+         " required (refuse without it) or none.")
 workspace_option = click.option("--workspace", "-w", type=click.Path(path_type=Path), default=None,
                                 help="The learner's folder (default: found from the current directory).")
 
@@ -113,12 +117,13 @@ def list_cmd(workspace: Path | None) -> None:
 @click.argument("exercise_id", required=False)
 @workspace_option
 @click.option("--solutions", is_flag=True, help="Grade the reference solution instead.")
+@sandbox_option
 @friendly
-def check(exercise_id: str | None, workspace: Path | None, solutions: bool) -> None:
+def check(exercise_id: str | None, workspace: Path | None, solutions: bool, sandbox: str | None) -> None:
     """Grade one exercise (default: the next pending) and show every check's feedback."""
     space = api.open_workspace(workspace=workspace, solutions=solutions)
     spec = api.resolve(exercise_id, workspace=space)
-    report = api.grade(workspace=space, ids=[spec.id])
+    report = api.grade(workspace=space, ids=[spec.id], sandbox=sandbox)
     result = report.exercises[0]
     click.echo(term.exercise_detail(result))
     if result.passed and not solutions:
@@ -143,18 +148,20 @@ def hint(exercise_id: str | None, workspace: Path | None) -> None:
 @click.argument("ids", nargs=-1)
 @workspace_option
 @click.option("--solutions", is_flag=True, help="Grade the reference solutions (results are not saved).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Exercises graded side by side.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Exercises graded side by side (default: one per core).")
+@sandbox_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Also write this format.")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Where to write --format (default: stdout).")
 @click.option("--min-score", type=click.FloatRange(0, 100), default=None,
               help="Exit 1 when the total is below this percentage (for CI).")
 @click.option("--require-gpu", is_flag=True, help="Count GPU-only checks even without a GPU.")
 @friendly
-def grade(ids, workspace, solutions, jobs, fmt, out, min_score, require_gpu) -> None:
+def grade(ids, workspace, solutions, jobs, sandbox, fmt, out, min_score, require_gpu) -> None:
     """Grade every exercise (or the ones named) and save .kata/results.json."""
     space = api.open_workspace(workspace=workspace, solutions=solutions)
-    report = api.grade(workspace=space, ids=list(ids) or None, jobs=jobs, require_gpu=require_gpu)
+    report = api.grade(workspace=space, ids=list(ids) or None, jobs=jobs, require_gpu=require_gpu,
+                       sandbox=sandbox)
     if fmt:
         from .render import render
         text = render(report, fmt)
@@ -312,15 +319,17 @@ def classroom_gradescope(out: Path, package: str | None) -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
               help="Submissions graded side by side.")
 @click.option("--require-gpu", is_flag=True, help="Count GPU-only checks even without a GPU.")
+@click.option("--sandbox", type=click.Choice(["required", "none"]), default="required", show_default=True,
+              help="Grade each submission in its own bubblewrap sandbox; `none` only where every submission is trusted.")
 @friendly
-def batch(folder: Path, out: Path, reports: Path | None, jobs: int, require_gpu: bool) -> None:
+def batch(folder: Path, out: Path, reports: Path | None, jobs: int, require_gpu: bool, sandbox: str) -> None:
     """Grade every submission folder in FOLDER: a gradebook CSV and one report per student."""
     from . import batch as batching
     total = len(batching.folders_to_grade(folder, out=out, reports=reports))
     with click.progressbar(length=total, label="Grading", item_show_func=lambda name: name,
                            file=sys.stderr) as bar:
         rows = batching.grade_batch(root=folder, out=out, reports=reports, jobs=jobs, require_gpu=require_gpu,
-                                    on_result=lambda row: bar.update(1, row.name))
+                                    sandbox=sandbox, on_result=lambda row: bar.update(1, row.name))
     graded = [r for r in rows if r.report is not None]
     click.echo(f"Graded {len(graded)}/{len(rows)} submissions → {out}")
     for row in rows:

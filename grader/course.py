@@ -40,6 +40,11 @@ class Course:
     def check_module(self, spec: manifest_mod.ExerciseSpec) -> Path:
         return self.checks_dir / spec.check_relpath
 
+    @property
+    def timings_path(self) -> Path:
+        """The reference solution's time per check (`kata dev timings`), for per-check limits."""
+        return self.checks_dir / "timings.json"
+
 
 def default_course() -> Course:
     custom = os.environ.get("KATA_COURSE")

@@ -1,7 +1,11 @@
 """The kata pytest plugin: loads the submission, scores checks, turns failures into feedback.
 
+The plugin reports, the parent judges: inside a grading child it sends facts as typed events
+(grader/events.py: which checks exist, which starts, how each ended, what it said, which forbidden
+operations the learner's code reached) and never computes a score or an exercise status.
+
 Runs in two modes:
-- inside a grading child (runner.py), with an `emit` callback that streams one record per event;
+- inside a grading child (runner.py), with an `emit` callback that streams one event at a time;
 - under plain pytest, for instructors and benchmarks:
   `python -m pytest -p grader.plugin grader/checks --kata-root DIR` (default: the solutions).
 
@@ -14,14 +18,15 @@ import io
 import os
 import random
 import sys
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pytest
 
-from . import forbid as forbid_mod
+from . import events as ev
 from .checks.helpers import Feedback, take_curves
 from .course import CourseError, default_course
 from .loader import SubmissionLoadError, learner_frames, learner_traceback, load_submission
@@ -29,6 +34,8 @@ from .manifest import ExerciseSpec, ManifestError
 from .results import clean_curves
 
 try:
+    if os.environ.get("KATA_WITHOUT_TORCH") == "1":  # this exercise's checks never use torch
+        raise ImportError
     import torch
 
     _torch_seed = torch.manual_seed
@@ -49,12 +56,8 @@ SEED = 0
 # against other processes (measured 5-20x slower training checks with two threads on two cores).
 DEFAULT_THREADS = 1
 OUTPUT_LIMIT = 4000  # characters of captured output kept per check
-FORBID_CHECK = "uses_only_allowed_apis"
 SESSION_KEY = pytest.StashKey["KataSession"]()
-
-
-class _NotStarted(Exception):
-    """The forbidden-API check of an exercise whose every other check is not implemented."""
+_ITEMS_KEY = pytest.StashKey[list]()
 
 
 # --- options and configuration ------------------------------------------------------------------
@@ -86,26 +89,23 @@ class Exercise:
     path: Path  # the learner's file
     display: str  # how the learner's file is named in messages
     forbid: tuple[str, ...] = ()
-    violations: list = field(default_factory=list)
-    outcomes: dict = field(default_factory=dict)  # check name -> outcome, or "not_implemented"
 
 
 class KataSession:
-    """Per-session state and hooks. `emit` streams records to the grading parent."""
+    """Per-session state and hooks. `emit` streams events to the grading parent."""
 
     def __init__(self, *, root: Path | None = None, file: Path | None = None,
                  spec: ExerciseSpec | None = None, display: str | None = None,
-                 emit: Callable[[dict], None] | None = None, only: set[str] | None = None,
+                 emit: Callable[[ev.Event], None] | None = None, only: set[str] | None = None,
                  require_gpu: bool = False, memory_mib: int | None = None,
-                 prior: dict[str, str] | None = None, threads: int = DEFAULT_THREADS):
+                 threads: int = DEFAULT_THREADS):
         self.root, self.file, self.spec, self.display = root, file, spec, display
-        self.prior = dict(prior or {})  # outcomes of checks an earlier child already ran
         self.threads = max(1, threads)
         self.emit, self.only = emit, only
         self.require_gpu, self.memory_mib = require_gpu, memory_mib
         self.cwd = os.getcwd()
         self.exercises: dict[str, Exercise] = {}
-        self.records: dict[str, dict] = {}
+        self.records: dict[str, dict] = {}  # nodeid -> the check's outcome so far
         self._specs: dict[str, ExerciseSpec] | None = None
 
     @classmethod
@@ -129,8 +129,7 @@ class KataSession:
             path = self.file or (self.root / module_path.parent.name / f"{exercise_id}.py")
             spec = self.spec if self.spec and self.spec.id == exercise_id else self._lookup(exercise_id)
             self.exercises[exercise_id] = Exercise(
-                exercise_id, path, self.display or _relative(path),
-                forbid=spec.forbid if spec else (), outcomes=dict(self.prior))
+                exercise_id, path, self.display or _relative(path), forbid=spec.forbid if spec else ())
         return self.exercises[exercise_id]
 
     def _lookup(self, exercise_id: str) -> ExerciseSpec | None:
@@ -144,22 +143,20 @@ class KataSession:
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
                                       items: list[pytest.Item]) -> None:
+        config.stash[_ITEMS_KEY] = items
         ordered: list[pytest.Item] = []
         for module_items in _group_by_module(items):
-            exercise = self.exercise_for(module_items[0])
+            self.exercise_for(module_items[0])
             for item in module_items:
                 self._mark_requirements(item)
-            if exercise.forbid:
-                exercise.violations = _scan(exercise)
-                module_items.append(ForbidCheck.from_parent(module_items[0].getparent(pytest.Module),
-                                                           name=FORBID_CHECK))
             ordered.extend(module_items)
         if self.only is not None:
             config.hook.pytest_deselected(items=[i for i in ordered if check_name(i) not in self.only])
             ordered = [i for i in ordered if check_name(i) in self.only]
         items[:] = ordered
-        self._emit({"type": "collected", "checks": [
-            {"name": check_name(i), "max_points": points_of(i), "skip": _skip_reason(i)} for i in items]})
+        # Sent before the learner's file is loaded: the checks and their points are the course's.
+        self._emit(ev.Collected(tuple(ev.CheckInfo(check_name(i), points_of(i), _skip_reason(i))
+                                      for i in items)))
 
     def _mark_requirements(self, item: pytest.Item) -> None:
         for mark in item.iter_markers("requires"):
@@ -173,16 +170,19 @@ class KataSession:
         is told apart from one inside a check."""
         if self.emit is None or not session.items:
             return
+        # Each distinct warning once per child: a diverging loop must not bury the feedback
+        # under thousands of identical overflow warnings.
+        warnings.simplefilter("once")
         exercise = self.exercise_for(session.items[0])
-        self._emit({"type": "loading"})
-        with _Captured() as out:
+        self._emit(ev.Loading())
+        with _Captured() as out, _tripwire(exercise) as wire:
             try:
                 self.load(exercise)
             except SubmissionLoadError as exc:
-                self._emit({"type": "load_error", "message": str(exc), "line": exc.line,
-                            "fault": "memory" if exc.out_of_memory else "error", "output": out.text()})
+                self._emit(ev.LoadError(str(exc), exc.line, exc.out_of_memory, out.text()))
                 return
-        self._emit({"type": "loaded", "output": out.text()})
+        self.import_hits = _hits(wire)
+        self._emit(ev.Loaded(out.text()))
 
     # --- running a check ------------------------------------------------------------------------
 
@@ -204,7 +204,7 @@ class KataSession:
         return module
 
     def pytest_runtest_logstart(self, nodeid: str, location) -> None:
-        self._emit({"type": "start", "name": _name_from_nodeid(nodeid)})
+        self._emit(ev.Start(_name_from_nodeid(nodeid)))
 
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem):
@@ -212,15 +212,13 @@ class KataSession:
         if self.emit is None:
             yield
             return
-        with _Captured() as out:
+        with _Captured() as out, _tripwire(self.exercise_for(item)) as wire:
             yield
         record = self.records.get(item.nodeid)
         if record is not None:
-            record["output"] = out.text()
-            curves = _curves_of_check()
-            if curves:
-                record["curves"] = curves
-            self._emit(record)
+            hits = (*getattr(self, "import_hits", ()), *_hits(wire))
+            self._emit(ev.Outcome(**record, output=out.text(), curves=tuple(_curves_of_check()),
+                                  hits=tuple(dict.fromkeys(hits))))
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
@@ -231,19 +229,16 @@ class KataSession:
         record = self.records.get(item.nodeid)
         if report.skipped and record is None:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-            record = _record(name, "skipped", points_of(item), reason.removeprefix("Skipped: "))
+            record = _record(name, "skipped", reason.removeprefix("Skipped: "))
         elif report.failed and (record is None or record["outcome"] == "passed"):
             kind, message, line, not_implemented, memory = self.classify(call.excinfo, exercise)
-            record = _record(name, kind, points_of(item), message, line, not_implemented, memory)
+            record = _record(name, kind, message, line, not_implemented, memory)
         elif call.when == "call" and report.passed:
-            record = _record(name, "passed", points_of(item))
-            if exercise.violations and name != FORBID_CHECK:
-                record.update(outcome="failed", message=f"Not credited: {_forbidden_message(exercise)}")
+            record = _record(name, "passed")
         if record is None:
             return
         record["duration_s"] = record.get("duration_s", 0.0) + call.duration
         self.records[item.nodeid] = record
-        exercise.outcomes[name] = "not_implemented" if record.get("not_implemented") else record["outcome"]
         if record["outcome"] in ("failed", "error") and call.when != "teardown":
             report.outcome = "failed"
             report.longrepr = record["message"]
@@ -253,8 +248,6 @@ class KataSession:
         exc = excinfo.value if excinfo else None
         if isinstance(exc, SubmissionLoadError):
             return "error", str(exc), exc.line, False, False
-        if isinstance(exc, _NotStarted):
-            return "failed", "Not started: the exercise's functions are not written yet.", None, True, False
         frames = learner_frames(exc, exercise.path) if exc is not None else []
         line = frames[-1].lineno if frames else None
         if isinstance(exc, NotImplementedError) and frames:
@@ -279,9 +272,9 @@ class KataSession:
         return ("error", f"{type(exc).__name__}: {_first_line(exc)} (raised while checking what your"
                 " code returned: look at the type and shape of your result).", None, False, False)
 
-    def _emit(self, record: dict) -> None:
+    def _emit(self, event: ev.Event) -> None:
         if self.emit is not None:
-            self.emit(record)
+            self.emit(event)
 
     # --- plain pytest: a kata summary at the end --------------------------------------------------
 
@@ -291,34 +284,15 @@ class KataSession:
         tr = terminalreporter
         tr.section("kata")
         total = maximum = 0.0
-        for record in self.records.values():
+        items = {i.nodeid: i for i in terminalreporter.config.stash.get(_ITEMS_KEY, [])}
+        for nodeid, record in self.records.items():
+            max_points = points_of(items[nodeid]) if nodeid in items else 1.0
+            points = max_points if record["outcome"] == "passed" else 0.0
             counted = record["outcome"] != "skipped"
-            total += record["points"] if counted else 0
-            maximum += record["max_points"] if counted else 0
-            tr.write_line(f"{record['outcome']:8} {record['points']:g}/{record['max_points']:g}"
-                          f"  {record['name']}")
+            total += points if counted else 0
+            maximum += max_points if counted else 0
+            tr.write_line(f"{record['outcome']:8} {points:g}/{max_points:g}  {record['name']}")
         tr.write_line(f"score {total:g}/{maximum:g}")
-
-
-class ForbidCheck(pytest.Item):
-    """The manifest's `forbid` list as a scored check; its findings also withhold every other
-    check's points (see makereport), so calling the library does not pass the exercise. It is
-    credited only alongside another passing check: unwritten or wrong code earns nothing."""
-
-    def runtest(self) -> None:
-        session = self.config.stash[SESSION_KEY]
-        exercise = session.exercise_for(self)
-        session.load(exercise)  # a file that does not import fails here as everywhere
-        if exercise.violations:
-            raise Feedback(_forbidden_message(exercise))
-        others = {k: v for k, v in exercise.outcomes.items() if k != FORBID_CHECK and v != "skipped"}
-        if others and all(v == "not_implemented" for v in others.values()):
-            raise _NotStarted()
-        if "passed" not in others.values():
-            raise Feedback("Not credited yet: this check counts once another check of the exercise passes.")
-
-    def reportinfo(self):
-        return self.path, None, FORBID_CHECK
 
 
 @pytest.fixture
@@ -364,25 +338,40 @@ def _group_by_module(items: list[pytest.Item]) -> list[list[pytest.Item]]:
     return list(groups.values())
 
 
-def _scan(exercise: Exercise) -> list:
-    try:
-        source = exercise.path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    return forbid_mod.scan(source, exercise.forbid)
-
-
-def _forbidden_message(exercise: Exercise) -> str:
-    found = ", ".join(v.describe() for v in exercise.violations[:5])
-    return (f"this exercise must be written without {', '.join(sorted({v.pattern for v in exercise.violations}))}"
-            f", but {exercise.display} uses {found}. Write it from basic operations instead.")
-
-
-def _record(name: str, outcome: str, max_points: float, message: str = "", line: int | None = None,
-            not_implemented: bool = False, memory: bool = False) -> dict:
-    return {"type": "check", "name": name, "outcome": outcome, "max_points": max_points,
-            "points": max_points if outcome == "passed" else 0.0, "message": message, "line": line,
+def _record(name: str, outcome: str, message: str = "", line: int | None = None,
+             not_implemented: bool = False, memory: bool = False) -> dict:
+    """A check's outcome so far, as the fields of events.Outcome."""
+    return {"name": name, "outcome": outcome, "message": message, "line": line,
             "not_implemented": not_implemented, "memory": memory, "duration_s": 0.0}
+
+
+class _NoWire:
+    hits: tuple = ()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+def _tripwire(exercise: Exercise):
+    """The run-time forbidden-API tripwire for this exercise (grader/tripwire.py), active while
+    the learner's code runs; a no-op for exercises that forbid nothing."""
+    if not exercise.forbid:
+        return _NoWire()
+    try:
+        from .tripwire import Tripwire
+    except ImportError:  # pragma: no cover - the tripwire ships with kata
+        return _NoWire()
+    return Tripwire(exercise.forbid, exercise.path)
+
+
+def _hits(wire) -> tuple[ev.Hit, ...]:
+    try:
+        return tuple(ev.Hit(str(h.name), h.line if type(h.line) is int else None) for h in wire.hits)
+    except Exception:  # noqa: BLE001 - a tripwire fault must not cost the check's record
+        return ()
 
 
 def _curves_of_check() -> list:

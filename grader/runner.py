@@ -1,395 +1,390 @@
 """Grade one exercise in isolated child processes. `grade` never raises.
 
-The parent imports numpy, torch and pytest once (`warm_up`) and forks a child per exercise
-(POSIX: Linux and macOS). The child runs the hidden checks with pytest and the kata
-plugin, and streams one record per event over a pipe; what the submission prints goes elsewhere,
-so nothing printed can pass for a result (channel.py says how records travel). The parent
-enforces the limits: wall time, memory (RLIMIT_DATA in the child, RSS watched from outside), and
-bounded output. When a check hangs or kills the child, that check alone is charged and the
-remaining checks run in a fresh child, until the exercise has used up its time budget.
+The child reports, the parent judges. A child runs the hidden checks with pytest and the kata
+plugin and streams typed events (grader/events.py); the parent folds them, in protocol order, into
+an ExerciseResult: it computes the points, the statuses and the forbidden-API verdict itself, and
+nothing flows back from the parent into the next child. Children are started by an engine
+(grader/engines.py): forked from this warm process, or from a warm worker inside a bubblewrap
+sandbox. The parent enforces the limits: a time limit per check (learned from the reference
+solution's own timings) and per exercise, memory for the child's whole process tree, bounded
+output. When a check hangs or kills the child, that check alone is charged and the remaining
+checks run in a fresh child, until the exercise has used up its time budget.
 """
 from __future__ import annotations
 
 import os
-import signal
-import sys
-import tempfile
+import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import channel
+from . import events as ev
+from . import forbid
 from .manifest import ExerciseSpec
-from .results import CheckResult, ExerciseResult
+from .results import CheckResult, ExerciseResult, clean_curves
 
-# Imported once in the parent so no child pays for them (torch._dynamo pulls in sympy; the
-# optimisers and torchvision serve the training and vision exercises). Missing ones are skipped.
-WARM_MODULES = ("numpy", "torch", "pytest", "grader.plugin", "torch.optim", "torch._dynamo", "torchvision")
 OUTPUT_LIMIT = 8000  # characters of captured output kept per exercise
-FILE_OUTPUT_LIMIT = 16 * 2**20  # bytes the child may write to its stdout/stderr file
 POLL_S = 0.02
 BUDGET_TIMEOUTS = 3  # an exercise may run this many times its timeout in all, retries included
+FORBID_CHECK = "uses_only_allowed_apis"
+NOT_STARTED = "Not started: the exercise's functions are not written yet."
 
 
 @dataclass(frozen=True)
 class Job:
     spec: ExerciseSpec
     check_module: Path
-    submission: Path
+    submission: Path  # the learner's file, as found in the workspace
     display: str  # the learner's file as messages name it
     require_gpu: bool = False
     threads: int = 1  # torch threads per check (the plugin sets them before each check)
+    limits: tuple[tuple[str, float], ...] = ()  # per-check time limits in seconds (learned)
+    root: Path | None = None  # the submission must be a regular file inside this folder
 
 
-def warm_up() -> None:
-    """Import the heavy modules once, in the parent, so every forked child starts warm."""
-    import gc
-    import importlib
-    for name in WARM_MODULES:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            pass
-    # Move everything imported so far out of the collector's reach: a child's collections then
-    # skip the ~200k inherited objects, and their pages stay shared instead of being copied.
-    gc.freeze()
+class Cancelled(Exception):
+    """The caller asked to stop (a newer save in `kata watch`)."""
 
 
-def grade(job: Job) -> ExerciseResult:
+def grade(job: Job, engine, cancel: threading.Event | None = None) -> ExerciseResult:
+    """Grade one exercise with children started by `engine`; raises only Cancelled."""
     started = time.perf_counter()
     try:
-        result = _grade(job)
+        result = _grade(job, engine, cancel)
+    except Cancelled:
+        raise
     except Exception as exc:  # noqa: BLE001 - the grader reports, it never crashes
         result = _fault(job, "error", f"kata could not grade this exercise: {type(exc).__name__}: {exc}")
-    return _with_duration(result, time.perf_counter() - started)
+    return replace(result, duration_s=time.perf_counter() - started)
 
 
 # --- the parent's loop --------------------------------------------------------------------------
 
 @dataclass
-class _State:
+class Fold:
+    """What the parent has learnt of one exercise so far, from events taken in protocol order."""
     order: list[str] = field(default_factory=list)
     max_points: dict[str, float] = field(default_factory=dict)
     skips: dict[str, str] = field(default_factory=dict)  # check -> why it is skipped here
     checks: dict[str, CheckResult] = field(default_factory=dict)
+    hits: dict[ev.Hit, None] = field(default_factory=dict)  # forbidden operations reached
     outputs: list[str] = field(default_factory=list)
     faults: list[tuple[str, str]] = field(default_factory=list)  # (status, message)
-    load_error: dict | None = None
+    load_error: ev.LoadError | None = None
     out_of_memory: str | None = None  # the message of a check that ran out of memory
 
 
 @dataclass
-class _ChildRun:
-    end: str = "done"  # done | timeout | memory | crash
+class _Run:
+    """One child's stream: where it is in the protocol, and how it ended."""
+    stage: str = "collect"  # collect -> load -> loading -> checks -> started -> done
+    current: str | None = None  # the check that started and has not reported
+    end: str = "done"  # done | timeout | memory | crash | garbled
     detail: str = ""
-    loading: bool = False  # the import probe started but did not finish
-    current: str | None = None  # a check that started and did not finish
+    reported: int = 0  # outcomes this child reported
+
+    @property
+    def loading(self) -> bool:
+        return self.stage == "loading"
 
 
-def _grade(job: Job) -> ExerciseResult:
+def _grade(job: Job, engine, cancel) -> ExerciseResult:
     spec = job.spec
     if not job.check_module.is_file():
         return _fault(job, "error", f"kata has no hidden checks for '{spec.id}' ({job.check_module} is missing).")
-    if not job.submission.is_file():
+    if not job.submission.exists() and not job.submission.is_symlink():
         return _fault(job, "error", f"{job.display} does not exist: run `kata reset {spec.id}` to restore the stub.")
-    from .plugin import FORBID_CHECK, missing_requirement
+    try:
+        source = read_submission(job.submission, job.root)
+    except SubmissionRefused as exc:
+        return _fault(job, "error", f"{job.display}: {exc}")
     for need in spec.requires:
-        reason = None if need == "cuda" else missing_requirement(need)
+        reason = None if need == "cuda" else missing_package(need)
         if reason:
             return ExerciseResult(spec.id, spec.title, job.display, skipped_reason=reason, message=reason)
 
-    state = _State()
-    remaining: list[str] | None = None
-    budget_ends = time.monotonic() + BUDGET_TIMEOUTS * spec.timeout
-    budget_spent = False
-    while True:
-        run = _run_child(job, remaining, state)
-        if run.loading:
-            _charge_import(job, state, run)
-            break
-        if run.current is not None:
-            status, message = _describe_end(job, run, run.current)
-            state.checks[run.current] = CheckResult(run.current, "error", state.max_points.get(run.current, 1.0),
-                                                    message)
-            state.faults.append((status, message))
-        elif run.end != "done":
-            status, message = _describe_end(job, run, None)
-            state.faults.append((status, message))
-        left = [name for name in state.order if name not in state.checks]
-        if not left or run.current is None:
-            # Ended without starting them: nothing more to learn by retrying.
-            _charge(state, left, "Not run: grading stopped before this check.")
-            break
-        if time.monotonic() > budget_ends and not budget_spent:
-            budget_spent = True
-            # The forbidden-API check only reads the file and the outcomes so far: it still runs.
-            _charge(state, [n for n in left if n != FORBID_CHECK],
-                    f"Not run: the checks of this exercise already ran longer than"
-                    f" {BUDGET_TIMEOUTS} x {spec.timeout:g} s in all. Fix the hang above first.")
-            left = [n for n in left if n == FORBID_CHECK]
-            if not left:
+    fold = Fold()
+    violations = forbid.scan(source.decode("utf-8", errors="replace"), spec.forbid)
+    with engine.snapshot(job, source) as attempt_job:
+        remaining: list[str] | None = None
+        budget_ends = time.monotonic() + BUDGET_TIMEOUTS * spec.timeout
+        while True:
+            run = _run_child(attempt_job, engine, remaining, fold, cancel, budget_ends)
+            if run.loading:  # the file hung or crashed while being imported: every check is charged, once
+                status, message = _describe_end(job, run, None)
+                fold.faults.append((status, message))
+                _charge(fold, _left(fold), message)
                 break
-        remaining = left
-    return _assemble(job, state)
+            if run.current is not None:
+                status, message = _describe_end(job, run, run.current)
+                fold.checks[run.current] = CheckResult(run.current, "error", fold.max_points.get(run.current, 1.0),
+                                                       message)
+                fold.faults.append((status, message))
+            elif run.end != "done":
+                fold.faults.append(_describe_end(job, run, None))
+            left = _left(fold)
+            if not left or run.current is None:
+                # Ended without starting them: nothing more to learn by retrying.
+                _charge(fold, left, "Not run: grading stopped before this check.")
+                break
+            if time.monotonic() > budget_ends:
+                _charge(fold, left, f"Not run: the checks of this exercise already ran longer than"
+                                    f" {BUDGET_TIMEOUTS} x {spec.timeout:g} s in all. Fix the hang above first.")
+                break
+            remaining = left
+    return _judge(job, fold, violations)
 
 
-def _charge_import(job: Job, state: _State, run: _ChildRun) -> None:
-    """The file hung or crashed while being imported: every check is charged, once."""
-    status, message = _describe_end(job, run, None)
-    state.faults.append((status, message))
-    _charge(state, [name for name in state.order if name not in state.checks], message)
+def _left(fold: Fold) -> list[str]:
+    return [name for name in fold.order if name not in fold.checks]
 
 
-def _charge(state: _State, names: list[str], message: str) -> None:
+def _run_child(job: Job, engine, only: list[str] | None, fold: Fold, cancel, budget_ends: float) -> _Run:
+    attempt = engine.start(job, only)
+    run = _Run()
+    try:
+        _watch(job, attempt, run, fold, cancel, budget_ends)
+    finally:
+        attempt.kill()
+        fold.outputs.append(attempt.output())
+    return run
+
+
+def _watch(job: Job, attempt, run: _Run, fold: Fold, cancel, budget_ends: float) -> None:
+    limits = dict(job.limits)
+    exercise_deadline = min(time.monotonic() + job.spec.timeout, budget_ends + job.spec.timeout)
+    check_deadline = None
+    limit_kib = job.spec.memory * 1024
+    baseline = None
+    next_memory_look = 0.0
+    while run.stage != "done":
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        for event in attempt.poll(POLL_S):
+            _apply(event, run, fold)
+            if run.stage == "done":
+                break
+            if run.stage == "started":
+                check_deadline = time.monotonic() + limits[run.current] if run.current in limits else None
+        if run.stage == "done":
+            break
+        if attempt.ended():
+            for event in attempt.drain():
+                _apply(event, run, fold)
+            break
+        now = time.monotonic()
+        if now > exercise_deadline or (check_deadline is not None and run.current and now > check_deadline):
+            run.end = "timeout"
+            run.detail = f"{limits[run.current]:g}" if check_deadline is not None and now <= exercise_deadline else ""
+            return
+        if now >= next_memory_look:
+            next_memory_look = now + 0.1
+            used = attempt.memory_kib()
+            if baseline is None:
+                baseline = used
+            elif used is not None and used - baseline > limit_kib * 1.25:
+                run.end = "memory"
+                return
+    if run.stage == "done" and run.current is None:
+        attempt.wait(5)
+        return
+    attempt.wait(1)
+    code = attempt.exit_code()
+    if run.current is None and not run.loading and code == 0 and run.stage == "checks":
+        return  # it ended between checks without "done": the remaining ones are charged
+    run.end = "crash"
+    run.detail = _exit_detail(code)
+    if attempt.garbled and code == 0:
+        run.end = "garbled"
+        run.detail = ("the grader's record channel was written to by something else:"
+                      " did your code write to a file descriptor it did not open?")
+    if not run.loading and run.current is None and not fold.order:
+        run.detail += "; before any check started"
+
+
+def _apply(event: ev.Event, run: _Run, fold: Fold) -> None:
+    """Fold one event, if it comes in protocol order; anything else is ignored."""
+    if isinstance(event, ev.Collected) and run.stage == "collect":
+        if not fold.order:
+            for check in event.checks:
+                fold.order.append(check.name)
+                fold.max_points[check.name] = check.max_points
+                if check.skip:
+                    fold.skips[check.name] = check.skip
+        run.stage = "load"
+    elif isinstance(event, ev.Loading) and run.stage == "load":
+        run.stage = "loading"
+    elif isinstance(event, (ev.Loaded, ev.LoadError)) and run.stage == "loading":
+        fold.outputs.append(event.output)
+        if isinstance(event, ev.LoadError):
+            fold.load_error = fold.load_error or event
+        run.stage = "checks"
+    elif isinstance(event, ev.Start) and run.stage == "checks":
+        if event.name in fold.max_points and event.name not in fold.checks:
+            run.current, run.stage = event.name, "started"
+    elif isinstance(event, ev.Outcome) and run.stage == "started" and event.name == run.current:
+        fold.checks[event.name] = CheckResult(
+            event.name, event.outcome, fold.max_points[event.name], event.message, event.duration_s,
+            event.not_implemented, event.line, clean_curves(list(event.curves)))
+        if event.memory and fold.out_of_memory is None:
+            fold.out_of_memory = event.message
+        fold.hits.update(dict.fromkeys(event.hits))
+        fold.outputs.append(event.output)
+        run.current, run.stage = None, "checks"
+        run.reported += 1
+    elif isinstance(event, ev.Done) and run.stage == "checks":
+        run.stage = "done"
+
+
+def _charge(fold: Fold, names: list[str], message: str) -> None:
     """Record checks that never ran: skipped ones stay skipped, the rest are errors."""
     for name in names:
-        points = state.max_points.get(name, 1.0)
-        if name in state.skips:
-            state.checks[name] = CheckResult(name, "skipped", points, state.skips[name])
+        points = fold.max_points.get(name, 1.0)
+        if name in fold.skips:
+            fold.checks[name] = CheckResult(name, "skipped", points, fold.skips[name])
         else:
-            state.checks[name] = CheckResult(name, "error", points, message)
+            fold.checks[name] = CheckResult(name, "error", points, message)
 
 
-def _describe_end(job: Job, run: _ChildRun, check: str | None) -> tuple[str, str]:
+def _describe_end(job: Job, run: _Run, check: str | None) -> tuple[str, str]:
     where = f"check '{check}'" if check else f"importing {job.display}"
     if run.end == "timeout":
-        return "timeout", (f"Timed out: {where} ran longer than {job.spec.timeout:g} s and was stopped."
+        limit = (f"its limit, {run.detail} s (ten times the reference solution's time, at least"
+                 f" {LIMIT_FLOOR_S:g} s)") if run.detail else f"{job.spec.timeout:g} s"
+        return "timeout", (f"Timed out: {where} ran longer than {limit} and was stopped."
                            " Look for an infinite loop, or for work far slower than it needs to be.")
     if run.end == "memory":
-        return "memory", (f"Out of memory: {where} used more than {job.spec.memory} MiB and was stopped."
-                          " Look for an array or tensor far larger than the inputs.")
+        return "memory", (f"Out of memory: {where} used more than {job.spec.memory} MiB (counting every"
+                          " process it started) and was stopped. Look for an array or tensor far larger"
+                          " than the inputs.")
     return "error", f"Crashed: the process ended during {where} ({run.detail})."
 
 
-def _assemble(job: Job, state: _State) -> ExerciseResult:
-    checks = tuple(state.checks[name] for name in state.order if name in state.checks)
-    fault, message = None, ""
-    if state.load_error is not None:
-        fault = "memory" if state.load_error.get("fault") == "memory" else "error"
-        message = str(state.load_error.get("message", ""))
+# --- the parent's verdict -----------------------------------------------------------------------
+
+def _judge(job: Job, fold: Fold, violations: list) -> ExerciseResult:
+    """Points, status and the forbidden-API verdict, from the facts the children reported."""
+    checks = [fold.checks[name] for name in fold.order if name in fold.checks]
+    message, fault = "", None
+    if fold.load_error is not None:
+        # One message for the exercise; each check says where to look instead of repeating it.
+        fault = "memory" if fold.load_error.memory else "error"
+        message = fold.load_error.message
+        short = f"Not run: {job.display} does not import (the error is shown once, above)."
+        checks = [replace(c, message=short, line=None) if c.message == message else c for c in checks]
     for status in ("memory", "timeout", "error"):  # the most telling fault wins
-        found = [m for s, m in state.faults if s == status]
+        found = list(dict.fromkeys(m for s, m in fold.faults if s == status))
         if found:
             fault, message = status, "\n".join(found)
             break
-    if fault is None and state.out_of_memory is not None:
-        fault, message = "memory", state.out_of_memory
-    return ExerciseResult(job.spec.id, job.spec.title, job.display, checks=checks, message=message,
-                          output=_bounded("".join(state.outputs), OUTPUT_LIMIT), fault=fault)
+    if fault is None and fold.out_of_memory is not None:
+        fault, message = "memory", fold.out_of_memory
+    if job.spec.forbid:
+        checks = _forbid_verdict(job, checks, violations, list(fold.hits))
+    if fault is not None:
+        checks = _no_full_credit(checks, message)
+    return ExerciseResult(job.spec.id, job.spec.title, job.display, checks=tuple(checks), message=message,
+                          output=_bounded(_dedupe(fold.outputs), OUTPUT_LIMIT), fault=fault)
 
 
-def _run_child(job: Job, only: list[str] | None, state: _State) -> _ChildRun:
-    fd, out_path = tempfile.mkstemp(prefix="kata-out-")
-    os.close(fd)
-    prior = {c.name: "not_implemented" if c.not_implemented else c.outcome for c in state.checks.values()}
-    run = _ChildRun()
-    with channel.FORK_LOCK:
-        read_fd, write_fd = channel.open_pipe()
+def _forbid_verdict(job: Job, checks: list[CheckResult], violations: list, hits: list[ev.Hit]) -> list[CheckResult]:
+    """Withhold every check's points while the file uses a forbidden API (found by reading the
+    file, or reached at run time), and add the scored check that says so."""
+    found = [f"{v.name} (line {v.line})" for v in violations]
+    found += [f"{h.name} (reached at run time{f', line {h.line}' if h.line else ''})" for h in hits]
+    counted = [c for c in checks if c.counts]
+    if found:
+        patterns = sorted({v.pattern for v in violations}) or list(job.spec.forbid)
+        text = (f"this exercise must be written without {', '.join(patterns)}, but {job.display} uses"
+                f" {', '.join(list(dict.fromkeys(found))[:5])}. Write it from basic operations instead.")
+        line = violations[0].line if violations else (hits[0].line if hits else None)
+        checks = [replace(c, outcome="failed", message=f"Not credited: {text}") if c.outcome == "passed" else c
+                  for c in checks]
+        return checks + [CheckResult(FORBID_CHECK, "failed", 1.0, text[0].upper() + text[1:], line=line)]
+    if counted and all(c.not_implemented for c in counted):
+        return checks + [CheckResult(FORBID_CHECK, "failed", 1.0, NOT_STARTED, not_implemented=True)]
+    if not any(c.outcome == "passed" for c in counted):
+        return checks + [CheckResult(FORBID_CHECK, "failed", 1.0,
+                                     "Not credited yet: this check counts once another check of the exercise passes.")]
+    return checks + [CheckResult(FORBID_CHECK, "passed", 1.0)]
+
+
+def _no_full_credit(checks: list[CheckResult], message: str) -> list[CheckResult]:
+    """A stream that ended in a fault never yields full credit: the status and the score agree."""
+    counted = [c for c in checks if c.counts]
+    if not counted or any(c.outcome != "passed" for c in counted):
+        return checks
+    last = counted[-1]
+    return [replace(c, outcome="error", message=message) if c is last else c for c in checks]
+
+
+def _dedupe(outputs: list[str]) -> str:
+    """The output, each identical chunk once (a print at import time runs again in every check)."""
+    seen, kept = set(), []
+    for chunk in outputs:
+        if chunk and chunk not in seen:
+            seen.add(chunk)
+            kept.append(chunk)
+    return "".join(kept)
+
+
+# --- time limits learned from the reference solution --------------------------------------------
+
+LIMIT_FACTOR = 10  # a check may take this many times the reference solution's time ...
+LIMIT_FLOOR_S = 5.0  # ... and at least this long
+
+
+def learned_limits(spec: ExerciseSpec, timings: dict[str, float]) -> tuple[tuple[str, float], ...]:
+    """Per-check limits from the reference solution's timings (seconds), never over the exercise's."""
+    return tuple((name, min(spec.timeout, max(LIMIT_FLOOR_S, LIMIT_FACTOR * seconds)))
+                 for name, seconds in timings.items())
+
+
+# --- the learner's file -------------------------------------------------------------------------
+
+class SubmissionRefused(Exception):
+    """The file is not one kata grades (a link, outside the workspace, unreadable)."""
+
+
+def read_submission(path: Path, root: Path | None) -> bytes:
+    """The file's bytes, read once: every check grades this one version. Links are refused, so
+    an exercise file cannot stand for a reference solution or a classmate's file."""
+    path = Path(path)
+    if path.is_symlink():
+        raise SubmissionRefused("is a symbolic link; kata grades only regular files in your workspace."
+                                " Replace it with your own file (`kata reset` restores the stub).")
+    if not path.exists():
+        raise SubmissionRefused("does not exist: run `kata reset` with its id to restore the stub.")
+    if root is not None:
         try:
-            process = _Child.fork(lambda: _child_main(job, only, prior, write_fd, out_path))
-        finally:
-            channel.close(write_fd, locked=True)  # the child holds the only write end now
+            path.resolve().relative_to(Path(root).resolve())
+        except ValueError:
+            raise SubmissionRefused("lies outside the workspace (a folder of it is a link); kata grades"
+                                    " only files inside your workspace.") from None
     try:
-        run = _watch(job, process, channel.Reader(read_fd), state)
-    finally:
-        _kill(process)
-        channel.close(read_fd)
-        state.outputs.append(_file_tail(out_path))
-        os.unlink(out_path)
-    return run
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError as exc:
+        raise SubmissionRefused(f"cannot be read ({exc.strerror}).") from None
+    with os.fdopen(fd, "rb") as f:
+        if not os.path.isfile(f"/proc/self/fd/{fd}") and not Path(path).is_file():
+            raise SubmissionRefused("is not a regular file.")
+        return f.read()
 
 
-def _watch(job: Job, process: _Child, reader: channel.Reader, state: _State) -> _ChildRun:
-    run = _ChildRun()
-    deadline = time.monotonic() + job.spec.timeout
-    limit_kib = job.spec.memory * 1024
-    baseline = None
-    finished = False
-    while not finished:
-        finished = _apply_all(reader.poll(POLL_S), run, state)
-        if finished or reader.eof:
-            break
-        if not process.is_alive():
-            finished = _apply_all(reader.drain(), run, state)
-            break
-        if time.monotonic() > deadline:
-            run.end = "timeout"
-            return run
-        rss = _rss_kib(process.pid)
-        if baseline is None:
-            baseline = rss
-        elif rss is not None and rss - baseline > limit_kib * 1.25:
-            run.end = "memory"
-            return run
-    if finished and run.current is None:
-        process.join(5)
-        return run
-    process.join(1)
-    code = process.exitcode
-    if run.current is None and not run.loading and code == 0:
-        return run
-    run.end = "crash"
-    run.detail = _exit_detail(code)
-    if reader.garbled and code == 0:
-        run.detail = ("the grader's record channel was written to by something else:"
-                      " did your code write to a file descriptor it did not open?")
-    if not run.loading and run.current is None and not state.order:
-        run.detail += "; before any check started"
-    return run
+# --- small pieces -------------------------------------------------------------------------------
 
-
-def _apply_all(records: list[dict], run: _ChildRun, state: _State) -> bool:
-    """Fold records in order; True at the child's "done" (nothing after it counts). A record
-    with missing or malformed fields is skipped: it cannot come from the plugin."""
-    for record in records:
-        try:
-            if _apply(record, run, state):
-                return True
-        except (KeyError, TypeError, ValueError):
-            continue
-    return False
-
-
-def _apply(record: object, run: _ChildRun, state: _State) -> bool:
-    """Fold one record from the child into the state; True once the child says it is done."""
-    if not isinstance(record, dict):
-        return False
-    kind = record.get("type")
-    if kind == "collected" and not state.order:
-        for check in record.get("checks", []):
-            name = str(check["name"])
-            state.order.append(name)
-            state.max_points[name] = float(check.get("max_points", 1.0))
-            if check.get("skip"):
-                state.skips[name] = str(check["skip"])
-    elif kind == "loading":
-        run.loading = True
-    elif kind in ("loaded", "load_error"):
-        run.loading = False
-        state.outputs.append(str(record.get("output", "")))
-        if kind == "load_error" and state.load_error is None:
-            state.load_error = record
-    elif kind == "start":
-        run.current = str(record.get("name"))
-    elif kind == "check":
-        name = str(record.get("name"))
-        if name in state.max_points:  # only checks the child announced at collection
-            check = CheckResult.from_dict({**record, "name": name, "max_points": state.max_points[name]})
-            state.checks[name] = check
-            if record.get("memory") and state.out_of_memory is None:
-                state.out_of_memory = check.message
-            state.outputs.append(str(record.get("output", "")))
-        run.current = None
-    elif kind == "done":
-        return True
-    return False
-
-
-# --- the child ----------------------------------------------------------------------------------
-
-def _child_main(job: Job, only: list[str] | None, prior: dict[str, str], write_fd: int, out_path: str) -> None:
-    code = 0
+def missing_package(name: str) -> str | None:
+    """Why an exercise that needs package `name` cannot run here, or None (nothing imported)."""
+    import importlib.util
     try:
-        _isolate(job, out_path)
-        import pytest
-
-        from .plugin import KataSession
-        channel.keep_only(write_fd)
-
-        def emit(record: dict) -> None:
-            channel.send(write_fd, record)
-
-        session = KataSession(file=job.submission, spec=job.spec, display=job.display, emit=emit,
-                              only=set(only) if only is not None else None,
-                              require_gpu=job.require_gpu, memory_mib=job.spec.memory, prior=prior,
-                              threads=job.threads)
-        args = [str(job.check_module), "-p", "grader.plugin", "-s", "--assert=plain", "--import-mode=importlib",
-                "-p", "no:cacheprovider", "-p", "no:warnings", "-p", "no:terminal", "-p", "no:stepwise",
-                "--rootdir", str(job.check_module.parent), "-c", os.devnull]
-        pytest.main(args, plugins=[session])
-        emit({"type": "done"})
-    except BaseException:  # noqa: BLE001 - the parent sees the missing records and reports
-        code = 1
-    finally:
-        os._exit(code)
-
-
-def _isolate(job: Job, out_path: str) -> None:
-    """Own process group, no stdin, output to a size-capped file, memory and thread limits."""
-    import resource
-    os.setpgid(0, 0)
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    out = os.open(out_path, os.O_WRONLY | os.O_APPEND)
-    os.dup2(out, 1)
-    os.dup2(out, 2)
-    sys.stdin = open(os.devnull)
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # past the cap, writes fail instead of killing
-    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_OUTPUT_LIMIT, FILE_OUTPUT_LIMIT))
-    data_kib = _status_kib("VmData") or 0
-    limit = data_kib * 1024 + job.spec.memory * 2**20
-    try:
-        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
-    except (ValueError, OSError):
-        pass
-    sys.dont_write_bytecode = True
-    # A parent that ran torch on several threads leaves an OpenMP pool whose threads did not
-    # survive the fork: the first parallel op here would wait for them forever. One thread
-    # runs inline, from the check module's import on (the plugin resets it before each check).
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        torch.set_num_threads(job.threads)
-
-
-# --- process helpers ----------------------------------------------------------------------------
-
-class _Child:
-    """A forked child by pid: the few things the parent asks of it, with no pipes of its own
-    (multiprocessing would add a sentinel pipe that the child's clean-up must not touch)."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid, self.exitcode = pid, None
-
-    @classmethod
-    def fork(cls, main) -> "_Child":
-        pid = os.fork()
-        if pid == 0:  # the child never returns from main: it ends with os._exit
-            try:
-                main()
-            finally:
-                os._exit(1)
-        return cls(pid)
-
-    def is_alive(self) -> bool:
-        if self.exitcode is None:
-            try:
-                pid, status = os.waitpid(self.pid, os.WNOHANG)
-            except ChildProcessError:
-                return False
-            if pid:
-                self.exitcode = os.waitstatus_to_exitcode(status)
-        return self.exitcode is None
-
-    def join(self, timeout: float) -> None:
-        ends = time.monotonic() + timeout
-        while self.is_alive() and time.monotonic() < ends:
-            time.sleep(0.005)
-
-
-def _kill(process: _Child) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)  # the child and anything it started
-    except (ProcessLookupError, PermissionError):
-        pass
-    if process.is_alive():
-        try:
-            os.kill(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    process.join(5)
+        found = importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        found = False
+    return None if found else f"needs {name}"
 
 
 def _exit_detail(code: int | None) -> str:
+    import signal
     if code is None:
         return "it did not exit"
     if code < 0:
@@ -403,37 +398,6 @@ def _exit_detail(code: int | None) -> str:
     return f"exit status {code}: did your code call os._exit or exit the process?"
 
 
-def _rss_kib(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/statm") as f:
-            return int(f.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def _status_kib(key: str) -> int | None:
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
-
-
-def _file_tail(path: str, limit: int = OUTPUT_LIMIT) -> str:
-    try:
-        with open(path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            size = f.tell()
-            f.seek(max(0, size - limit))
-            data = f.read().decode("utf-8", errors="replace")
-    except OSError:
-        return ""
-    return (f"[... {size - limit} bytes of output dropped ...]\n" + data) if size > limit else data
-
-
 def _bounded(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
@@ -442,8 +406,3 @@ def _bounded(text: str, limit: int) -> str:
 
 def _fault(job: Job, status: str, message: str) -> ExerciseResult:
     return ExerciseResult(job.spec.id, job.spec.title, job.display, message=message, fault=status)
-
-
-def _with_duration(result: ExerciseResult, seconds: float) -> ExerciseResult:
-    from dataclasses import replace
-    return replace(result, duration_s=seconds)

@@ -30,7 +30,8 @@ def fake_grading(monkeypatch):
     """grade_files answers by submission: alice passes everything, bob gets one check wrong."""
     calls = []
 
-    def grade_files(specs, files, *, course, jobs=1, require_gpu=False, display=None, threads=None):
+    def grade_files(specs, files, *, course, jobs=1, require_gpu=False, display=None, threads=None,
+                    root=None, sandbox=None, with_environment=False):
         calls.append((files, threads))
         who = next(iter(files.values())).parts[-4]
         out = []
@@ -39,11 +40,9 @@ def fake_grading(monkeypatch):
             checks = (CheckResult("one", "failed" if wrong else "passed", 2, "wrong" if wrong else ""),
                       CheckResult("two", "passed", 1))
             out.append(ExerciseResult(spec.id, spec.title, (display or {}).get(spec.id, ""), checks=checks))
-        return out
+        return (out, {"python": "3", "device": "cpu", "sandbox": sandbox}) if with_environment else out
 
     monkeypatch.setattr(api, "grade_files", grade_files)
-    monkeypatch.setattr("grader.runner.warm_up", lambda: None)
-    monkeypatch.setattr(api, "environment", lambda: {"python": "3", "device": "cpu"})
     return calls
 
 

@@ -1,9 +1,10 @@
-"""The record channel: JSON lines only, never blocking, and no child keeps another's pipe."""
+"""The event channel: well-formed event lines only, never blocking, and no child keeps another's pipe."""
 from __future__ import annotations
 
 import os
 
 from grader import channel
+from grader import events as ev
 
 
 def _pipe():
@@ -14,12 +15,12 @@ def _pipe():
 def test_records_round_trip_and_garbage_is_dropped():
     read_fd, write_fd = _pipe()
     reader = channel.Reader(read_fd)
-    channel.send(write_fd, {"type": "start", "name": "add"})
-    os.write(write_fd, b"not json\n[1, 2]\n" + b'{"type": "check", "na')  # garbage, a list, half a record
-    assert reader.poll(1) == [{"type": "start", "name": "add"}]
+    channel.send(write_fd, ev.Start("add"))
+    os.write(write_fd, b"not json\n[1, 2]\n" + b'{"type": "outcome", "na')  # garbage, a list, half a record
+    assert reader.poll(1) == [ev.Start("add")]
     assert reader.garbled
-    os.write(write_fd, b'me": "add"}\n')
-    assert reader.poll(1) == [{"type": "check", "name": "add"}]
+    os.write(write_fd, b'me": "add", "outcome": "passed"}\n')
+    assert reader.poll(1) == [ev.Outcome("add", "passed")]
     channel.close(write_fd)
     assert reader.drain() == [] and reader.eof
     channel.close(read_fd)

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 
+from grader import events as ev
 from grader import plugin, runner
 from grader.checks import helpers
 from grader.render import common, render
@@ -117,18 +118,28 @@ def test_the_plugin_sends_only_clean_curves_whatever_the_submission_appended(sin
     json.dumps(sent)  # plain data, ready for the pipe
 
 
-# --- the parent: runner._apply ----------------------------------------------------------------
+# --- the parent: events decoded, then runner._apply ---------------------------------------------
 
 def _applied(curves) -> CheckResult:
-    state, run = runner._State(), runner._ChildRun()
-    runner._apply({"type": "collected", "checks": [{"name": "c", "max_points": 2}]}, run, state)
-    runner._apply({"type": "check", "name": "c", "outcome": "passed", "message": "", "curves": curves},
-                  run, state)
-    return state.checks["c"]
+    fold, run = runner.Fold(), runner._Run()
+    for event in (ev.Collected((ev.CheckInfo("c", 2.0),)), ev.Loading(), ev.Loaded(), ev.Start("c")):
+        runner._apply(event, run, fold)
+    line = json.dumps({"type": "outcome", "name": "c", "outcome": "passed", "curves": curves}, default=str)
+    try:
+        outcome = ev.from_json(line)
+    except ev.EventError:  # refused whole: the check never reported
+        return None
+    runner._apply(outcome, run, fold)
+    return fold.checks["c"]
 
 
-@pytest.mark.parametrize("curves", [None, "yours", 42, {"yours": [1.0]}, [["yours", "1"]], [[None, [1.0]]],
-                                    [["yours", [float("nan")]]], [["yours", [object()]]], [object()]])
+@pytest.mark.parametrize("curves", ["yours", 42, {"yours": [1.0]}])
+def test_curves_that_are_not_a_list_make_the_event_malformed(curves):
+    assert _applied(curves) is None
+
+
+@pytest.mark.parametrize("curves", [[], [["yours", "1"]], [[None, [1.0]]], [["yours", [float("nan")]]],
+                                    [["yours", ["object"]]], [["x"]]])
 def test_malformed_curves_from_the_child_are_ignored(curves):
     check = _applied(curves)
     assert (check.outcome, check.points, check.curves) == ("passed", 2, ())

@@ -1,0 +1,253 @@
+"""How grading children are started: forked from this process, or inside a bubblewrap sandbox.
+
+Both engines give the runner the same small interface:
+    with engine.snapshot(job, source) as job:   # the file's one version, in a private folder
+        attempt = engine.start(job, only)          # a child running (some of) the checks
+        attempt.poll(timeout) / drain() / ended() / exit_code() / wait(s) / memory_kib()
+        attempt.kill(); attempt.output()           # every process it started dies; its output
+
+- ForkEngine (`sandbox: none`): the grading process imports the heavy modules once and forks a
+  child per attempt. The child is in its own process group, closes every inherited pipe, and
+  cannot open the grader's pipes through /proc (the grader is not dumpable), but it shares this
+  machine's file system and user with the grader.
+- SandboxEngine (`sandbox: bubblewrap`, grader/sandbox.py): one warm worker per submission inside
+  a bubblewrap sandbox forks the children there; the learner's code sees only a private copy of
+  its own file, the course without the reference solutions, and a private /tmp.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from . import channel
+
+# Imported once before forking so no child pays for them (torch._dynamo pulls in sympy; the
+# optimisers and torchvision serve the training and vision exercises). Missing ones are skipped.
+TORCH_MODULES = ("torch", "torch.optim", "torch._dynamo", "torchvision")
+BASE_MODULES = ("numpy", "pytest", "grader.plugin")
+
+
+def warm_modules(with_torch: bool) -> tuple[str, ...]:
+    # torch first: grader.plugin binds it at import when it is there
+    return (*TORCH_MODULES, *BASE_MODULES) if with_torch else BASE_MODULES
+
+
+def warm_up(modules: tuple[str, ...]) -> None:
+    """Import the heavy modules once, so every forked child starts warm."""
+    import gc
+    import importlib
+    if "torch" in modules:
+        os.environ.pop("KATA_WITHOUT_TORCH", None)
+    elif "torch" not in sys.modules:
+        os.environ["KATA_WITHOUT_TORCH"] = "1"  # read by the plugin and the check helpers
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    if "torch" in modules:  # a long-lived process that first graded without torch
+        for name, attribute in (("grader.checks.helpers", "_torch"), ("grader.plugin", "torch")):
+            module = sys.modules.get(name)
+            if module is not None and getattr(module, attribute, None) is None:
+                importlib.reload(module)
+    # Move everything imported so far out of the collector's reach: a child's collections then
+    # skip the ~200k inherited objects, and their pages stay shared instead of being copied.
+    gc.freeze()
+
+
+def not_dumpable() -> None:
+    """Others running as this user cannot open this process's pipes through /proc/<pid>/fd, nor
+    attach a debugger; the children forked from it inherit that."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+    except (OSError, AttributeError):  # not Linux: nothing to do
+        pass
+
+
+def environment(sandbox: str) -> dict:
+    """The machine the checks ran on, for the report (torch only if it is already imported)."""
+    import platform
+    info = {"python": platform.python_version(), "numpy": None, "torch": None, "device": "cpu",
+            "gpu": None, "sandbox": sandbox}
+    numpy = sys.modules.get("numpy")
+    info["numpy"] = getattr(numpy, "__version__", None)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        info["torch"] = torch.__version__
+        try:
+            if torch.cuda.is_available():
+                info["device"], info["gpu"] = "cuda", torch.cuda.get_device_name(0)
+        except Exception:  # noqa: BLE001 - a broken driver is reported as cpu
+            pass
+    return info
+
+
+# --- forked from this process --------------------------------------------------------------------
+
+class ForkEngine:
+    name = "none"
+
+    def __init__(self, with_torch: bool = True) -> None:
+        warm_up(warm_modules(with_torch))
+        not_dumpable()
+
+    def environment(self) -> dict:
+        return environment(self.name)
+
+    @contextlib.contextmanager
+    def snapshot(self, job, source: bytes):
+        folder = tempfile.mkdtemp(prefix="kata-sub-")
+        try:
+            path = Path(folder) / Path(job.submission).name
+            path.write_bytes(source)
+            yield replace(job, submission=path)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def start(self, job, only: list[str] | None) -> "ForkAttempt":
+        return ForkAttempt(job, only)
+
+    def close(self) -> None:
+        pass
+
+
+class ForkAttempt:
+    def __init__(self, job, only: list[str] | None) -> None:
+        from . import child
+        fd, self.out_path = tempfile.mkstemp(prefix="kata-out-")
+        os.close(fd)
+        with channel.FORK_LOCK:
+            read_fd, write_fd = channel.open_pipe()
+            try:
+                self.pid = os.fork()
+                if self.pid == 0:  # the child never returns: it ends with os._exit
+                    try:
+                        child.main(job, only, write_fd, self.out_path)
+                    finally:
+                        os._exit(1)
+            finally:
+                channel.close(write_fd, locked=True)  # the child holds the only write end now
+        self.reader = channel.Reader(read_fd)
+        self.code: int | None = None
+
+    @property
+    def garbled(self) -> bool:
+        return self.reader.garbled
+
+    def poll(self, timeout: float) -> list:
+        return self.reader.poll(timeout)
+
+    def drain(self) -> list:
+        return self.reader.drain()
+
+    def ended(self) -> bool:
+        return self.reader.eof or not self._alive()
+
+    def _alive(self) -> bool:
+        if self.code is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                return False
+            if pid:
+                self.code = os.waitstatus_to_exitcode(status)
+        return self.code is None
+
+    def wait(self, timeout: float) -> None:
+        ends = time.monotonic() + timeout
+        while self._alive() and time.monotonic() < ends:
+            time.sleep(0.005)
+
+    def exit_code(self) -> int | None:
+        self._alive()
+        return self.code
+
+    def memory_kib(self) -> int | None:
+        return tree_private_kib(self.pid)
+
+    def kill(self) -> None:
+        for pid in [*descendants(self.pid), self.pid]:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.pid, signal.SIGKILL)  # the child and anything it started
+        self.wait(5)
+        channel.close(self.reader.fd)
+
+    def output(self) -> str:
+        text = file_tail(self.out_path)
+        with contextlib.suppress(OSError):
+            os.unlink(self.out_path)
+        return text
+
+
+# --- process trees ------------------------------------------------------------------------------
+
+def descendants(root: int) -> list[int]:
+    """Every process below `root`, from /proc (Linux); [] elsewhere."""
+    children: dict[int, list[int]] = {}
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return []
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                stat = f.read()
+            ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(name))
+    found, todo = [], [root]
+    while todo:
+        for pid in children.get(todo.pop(), []):
+            found.append(pid)
+            todo.append(pid)
+    return found
+
+
+def tree_private_kib(root: int) -> int | None:
+    """Memory that `root` and every process below it hold privately (pages shared after a fork
+    count once, in the process that had them first), in KiB; None if `root` is gone."""
+    total = private_kib(root)
+    if total is None:
+        return None
+    for pid in descendants(root):
+        total += private_kib(pid) or 0
+    return total
+
+
+def private_kib(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            return sum(int(line.split()[1]) for line in f if line.startswith(("Private_Clean:", "Private_Dirty:")))
+    except (OSError, ValueError, IndexError):
+        pass
+    try:  # no smaps_rollup (old kernels): resident set size
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def file_tail(path: str, limit: int = 8000) -> str:
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            f.seek(max(0, size - limit))
+            data = f.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+    return (f"[... {size - limit} bytes of output dropped ...]\n" + data) if size > limit else data

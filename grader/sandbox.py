@@ -1,0 +1,353 @@
+"""Grading inside a bubblewrap sandbox: one warm worker per submission.
+
+bubblewrap (Debian/Ubuntu package `bubblewrap`) starts the worker (grader/worker.py) in new user,
+PID, mount, network, IPC and UTS namespaces, with no capabilities, `--die-with-parent` and
+`--new-session`. What the sandbox sees, read-only unless said otherwise:
+
+    /usr, the few /etc files that programs need, the Python installation and its site-packages
+    /kata/lib/grader     the kata package, with the reference solutions, alternatives and mutants
+                         hidden under empty folders (also wherever else they are mounted)
+    /kata/course/checks  the hidden checks of a course outside the package (KATA_COURSE)
+    /kata/work           private copies of the files being graded, one version each
+    /tmp                 private and writable, removed with the sandbox
+    /dev, /proc          minimal ones (the GPU's device files when there is a GPU)
+
+Every process the learner's code starts lives in the sandbox's PID namespace and dies with it.
+The trusted `kata` outside reads only the worker's event lines, writes every result file after
+the sandbox is gone, and never reads a file the sandbox could write.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, replace
+from functools import lru_cache
+from pathlib import Path
+
+from . import channel, engines
+
+MODES = ("auto", "required", "none")
+LIB = Path("/kata/lib")
+WORK = Path("/kata/work")
+CHECKS = Path("/kata/course/checks")
+ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternatives", "passwd", "group",
+       "nsswitch.conf", "hosts", "ssl", "ca-certificates", "mime.types")
+READY_TIMEOUT_S = 120  # importing torch on a cold, busy machine
+KILL_GRACE_S = 1.0
+
+
+class SandboxError(Exception):
+    """bubblewrap cannot run here, or the worker did not start."""
+
+
+@lru_cache(maxsize=1)
+def unavailable() -> str | None:
+    """Why bubblewrap cannot sandbox here, or None when it can (probed once per process)."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        return "bubblewrap (bwrap) is not installed"
+    args = [bwrap, "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session",
+            *_system_binds(), "--proc", "/proc", "--dev", "/dev", "--", "true"]
+    try:
+        done = subprocess.run(args, capture_output=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bwrap could not start: {exc}"
+    if done.returncode != 0:
+        reason = done.stderr.decode(errors="replace").strip().splitlines()
+        return f"bwrap could not start: {reason[-1] if reason else f'exit status {done.returncode}'}"
+    return None
+
+
+def choose(mode: str) -> str:
+    """The sandbox to use for a `--sandbox` mode: "bubblewrap" or "none"."""
+    if mode == "bubblewrap":
+        mode = "required"
+    if mode not in MODES:
+        raise SandboxError(f"--sandbox {mode!r}: one of {', '.join(MODES)}")
+    if mode == "none":
+        return "none"
+    reason = unavailable()
+    if reason is None:
+        return "bubblewrap"
+    if mode == "required":
+        raise SandboxError(f"--sandbox required, but {reason}. Install the bubblewrap package (and allow"
+                           " unprivileged user namespaces), or grade with --sandbox none.")
+    return "none"
+
+
+def _system_binds() -> list[str]:
+    args = ["--ro-bind", "/usr", "/usr"]
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    for name in ETC:
+        args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    return args
+
+
+# --- the engine ---------------------------------------------------------------------------------
+
+class SandboxEngine:
+    """Starts children through a worker inside one sandbox, started on first use."""
+    name = "bubblewrap"
+
+    def __init__(self, course, *, with_torch: bool = True) -> None:
+        self.course, self.with_torch = course, with_torch
+        self.base = Path(tempfile.mkdtemp(prefix="kata-sandbox-"))
+        (self.base / "work").mkdir()
+        self.worker: _Worker | None = None
+        self.seq = 0
+        self.binds = self._binds()
+        self._environment: dict | None = None
+
+    def environment(self) -> dict:
+        if self._environment is None:
+            self._ensure_worker()
+        return dict(self._environment or engines.environment(self.name), sandbox=self.name)
+
+    @contextlib.contextmanager
+    def snapshot(self, job, source: bytes):
+        self.seq += 1
+        folder = self.base / "work" / str(self.seq)
+        folder.mkdir()
+        path = folder / Path(job.submission).name
+        path.write_bytes(source)
+        try:
+            yield replace(job, submission=WORK / str(self.seq) / path.name,
+                          check_module=self.inside(Path(job.check_module)))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def start(self, job, only: list[str] | None) -> "_Attempt":
+        worker = self._ensure_worker()
+        self.seq += 1
+        worker.send({"seq": self.seq, "job": _job_dict(job), "only": only})
+        return _Attempt(worker, self.seq)
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.kill()
+            self.worker = None
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    def _ensure_worker(self) -> "_Worker":
+        if self.worker is None or not self.worker.alive():
+            if self.worker is not None:
+                self.worker.kill()
+            tmp = self.base / "tmp"
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir()
+            self.worker = _Worker(self.command(tmp), with_torch=self.with_torch)
+            self._environment = self.worker.environment
+        return self.worker
+
+    # --- what the sandbox sees ------------------------------------------------------------------
+
+    def _binds(self) -> list[tuple[Path, Path]]:
+        """(outside, inside) read-only binds of Python, the kata package and the course's checks."""
+        package = Path(__file__).resolve().parent
+        binds = [(Path(sys.base_prefix).resolve(),) * 2, (Path(sys.prefix).resolve(),) * 2]
+        for site in _site_dirs():
+            if not any(_inside(site, src) for src, _ in binds):
+                binds.append((site, site))
+        binds.append((package, LIB / "grader"))
+        checks = Path(self.course.checks_dir).resolve()
+        if not _inside(checks, package):
+            binds.append((checks, CHECKS))
+        return binds
+
+    def inside(self, path: Path) -> Path:
+        """Where an outside path appears in the sandbox (the most specific bind wins)."""
+        path = Path(path).resolve()
+        for src, dest in sorted(self.binds, key=lambda b: len(str(b[0])), reverse=True):
+            if _inside(path, src):
+                return dest / path.relative_to(src)
+        raise SandboxError(f"{path} is not visible in the sandbox")
+
+    def command(self, tmp: Path) -> list[str]:
+        args = [shutil.which("bwrap") or "bwrap", "--unshare-all", "--unshare-user", "--die-with-parent",
+                "--new-session", *_system_binds()]
+        for src, dest in self.binds:
+            args += ["--ro-bind", str(src), str(dest)]
+        for hidden in (self.course.solutions_dir, self.course.alternatives_dir, self.course.mutants_dir):
+            hidden = Path(hidden).resolve()
+            for src, dest in self.binds:
+                if _inside(hidden, src):
+                    args += ["--tmpfs", str(dest / hidden.relative_to(src))]
+        args += ["--ro-bind", str(self.base / "work"), str(WORK), "--bind", str(tmp), "/tmp",
+                 "--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp"]
+        for device in sorted(Path("/dev").glob("nvidia*")):
+            args += ["--dev-bind", str(device), str(device)]
+        args += ["--ro-bind-try", "/sys", "/sys", "--clearenv"]
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "LANG": "C.UTF-8",
+               "PYTHONPATH": str(LIB), "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0"}
+        for name in ("CUDA_VISIBLE_DEVICES", "OMP_NUM_THREADS", "KATA_COURSE"):
+            if name in os.environ:
+                env[name] = os.environ[name]
+        for name, value in env.items():
+            args += ["--setenv", name, value]
+        return [*args, "--", sys.executable, "-m", "grader.worker"]
+
+
+def _site_dirs() -> list[Path]:
+    import site
+    dirs = [*site.getsitepackages(), site.getusersitepackages()]
+    dirs += [p for p in sys.path if p.endswith("-packages")]
+    return list(dict.fromkeys(Path(d).resolve() for d in dirs if os.path.isdir(d)))
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        Path(path).relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def _job_dict(job) -> dict:
+    data = asdict(job)
+    data["spec"] = {k: v for k, v in asdict(job.spec).items()}
+    return json.loads(json.dumps(data, default=str))
+
+
+# --- the worker, seen from outside --------------------------------------------------------------
+
+class _Worker:
+    """The sandboxed worker process: one request line in per attempt, event lines out."""
+
+    def __init__(self, command: list[str], *, with_torch: bool) -> None:
+        self.errors = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=self.errors, start_new_session=True, close_fds=True)
+        self.reader = channel.Reader(self.process.stdout.fileno())
+        self.pending: list[dict] = []
+        self.send({"warm": list(engines.warm_modules(with_torch))})
+        self.environment = self._await_ready()
+
+    def _await_ready(self) -> dict:
+        ends = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < ends:
+            for message in self.messages(0.1):
+                if message.get("ready"):
+                    environment = message.get("environment")
+                    return environment if type(environment) is dict else {}
+            if self.process.poll() is not None:
+                break
+        self.kill()
+        self.errors.seek(0)
+        why = self.errors.read().decode(errors="replace").strip().splitlines()
+        raise SandboxError(f"the sandbox's worker did not start ({why[-1] if why else 'no message'})")
+
+    def send(self, message: dict) -> None:
+        try:
+            channel.write_line(self.process.stdin.fileno(), json.dumps(message))
+        except OSError:  # it has ended; the attempt sees that
+            pass
+
+    def messages(self, timeout: float) -> list[dict]:
+        """Messages from the worker (relayed child lines stay raw until the attempt decodes them)."""
+        out = self.pending
+        self.pending = []
+        for line in self.reader.lines(timeout):
+            try:
+                message = json.loads(line)
+            except ValueError:
+                self.reader.garbled = True
+                continue
+            if type(message) is dict:
+                out.append(message)
+        return out
+
+    def alive(self) -> bool:
+        return self.process.poll() is None and not self.reader.eof
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # bwrap; the sandbox dies with it
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(5)
+        for stream in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()
+        self.errors.close()
+
+
+class _Attempt:
+    """One child inside the sandbox, as the runner sees it."""
+
+    def __init__(self, worker: _Worker, seq: int) -> None:
+        self.worker, self.seq = worker, seq
+        self.code: int | None = None
+        self.finished = False  # the worker reported the child's end
+        self.text = ""
+        self.garbled = False
+        self.decoder = channel.Reader(-1)  # decodes relayed lines; reads nothing itself
+        self.early: list = []  # events read while waiting, handed out by the next poll
+
+    def poll(self, timeout: float) -> list:
+        if self.early:
+            events, self.early = self.early, []
+            return events
+        lines = []
+        for message in self.worker.messages(timeout):
+            if message.get("seq") != self.seq:
+                continue
+            if "line" in message and type(message["line"]) is str:
+                lines.append(message["line"].encode())
+            elif "exit" in message:
+                self.finished = True
+                self.code = message["exit"] if type(message["exit"]) is int else None
+                self.text = message.get("output") if type(message.get("output")) is str else ""
+                self.garbled = self.garbled or message.get("garbled") is True
+        events = self.decoder.decode(lines)
+        self.garbled = self.garbled or self.decoder.garbled
+        return events
+
+    def drain(self) -> list:
+        return self.poll(0)
+
+    def ended(self) -> bool:
+        return self.finished or not self.worker.alive()
+
+    def wait(self, timeout: float) -> None:
+        ends = time.monotonic() + timeout
+        while not self.ended() and time.monotonic() < ends:
+            self.early += self.poll(0.01)
+
+    def exit_code(self) -> int | None:
+        if not self.finished and not self.worker.alive():
+            return -signal.SIGKILL  # the learner's code ended the worker: the sandbox went with it
+        return self.code
+
+    def memory_kib(self) -> int | None:
+        return engines.tree_private_kib(self.worker.process.pid)
+
+    def kill(self) -> None:
+        if self.finished or not self.worker.alive():
+            return
+        self.worker.send({"kill": self.seq})
+        ends = time.monotonic() + KILL_GRACE_S
+        while time.monotonic() < ends and not self.finished and self.worker.alive():
+            self.poll(0.05)
+        if not self.finished:  # the worker does not answer (stopped?): the whole sandbox goes
+            self.worker.kill()
+
+    def output(self) -> str:
+        return self.text
+
+
+def new_engine(sandbox: str, course, *, with_torch: bool):
+    """An engine for one submission: "bubblewrap" or "none" (see choose)."""
+    if sandbox == "bubblewrap":
+        return SandboxEngine(course, with_torch=with_torch)
+    return engines.ForkEngine(with_torch=with_torch)
+
