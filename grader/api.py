@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import __version__, workspace as ws
@@ -71,17 +71,30 @@ def resolve(exercise_id: str | None, *, workspace: ws.Workspace, course: Course 
     return progress.spec
 
 
-def hint(*, workspace: ws.Workspace, exercise_id: str | None = None,
-         course: Course | None = None) -> tuple[ExerciseSpec, int, str | None]:
-    """(exercise, hint number from 1, hint text or None when there are none); one more per call."""
+@dataclass(frozen=True)
+class Hint:
+    spec: ExerciseSpec
+    number: int  # which hint this is, from 1 (0: the exercise has none)
+    text: str | None  # None when the exercise has no hints
+    exhausted: bool = False  # every hint was already shown: `text` is the last one again
+
+    @property
+    def total(self) -> int:
+        return len(self.spec.hints)
+
+
+def hint(*, workspace: ws.Workspace, exercise_id: str | None = None, course: Course | None = None) -> Hint:
+    """The next hint of an exercise (default: the next pending), one more per call; past the
+    last one, the last one again with `exhausted` set."""
     spec = resolve(exercise_id, workspace=workspace, course=course)
     if not spec.hints:
-        return spec, 0, None
+        return Hint(spec, 0, None)
     shown = workspace.hints_shown()
-    number = min(shown.get(spec.id, 0) + 1, len(spec.hints))
+    seen = shown.get(spec.id, 0)
+    number = min(seen + 1, len(spec.hints))
     shown[spec.id] = number
     workspace.save_hints_shown(shown)
-    return spec, number, spec.hints[number - 1]
+    return Hint(spec, number, spec.hints[number - 1], exhausted=seen >= len(spec.hints))
 
 
 def solution(*, workspace: ws.Workspace, exercise_id: str, course: Course | None = None) -> str:
@@ -95,15 +108,23 @@ def solution(*, workspace: ws.Workspace, exercise_id: str, course: Course | None
 
 
 def reset(*, workspace: ws.Workspace, exercise_id: str, course: Course | None = None) -> Path | None:
-    """Restore the stub; the learner's file is first backed up. Returns the backup's path."""
+    """Restore the stub and forget the exercise's last verdict and hints shown (its old verdict
+    would say "passed" about a file that is gone); the learner's file is first backed up.
+    Returns the backup's path."""
     course = course or default_course()
     if not workspace.writable:
         raise KataError("reset works on a learner's workspace, not on the solutions")
     spec = course.manifest.get(exercise_id)
+    results, shown = workspace.load_results(), workspace.hints_shown()  # corrupt state fails before any write
     backup = workspace.backup(spec)
     target = workspace.exercise_file(spec)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes((course.stubs_dir / spec.relpath).read_bytes())
+    if results is not None and results.get(spec.id) is not None:
+        kept = tuple(e for e in results.exercises if e.id != spec.id)
+        workspace.save_results(replace(results, exercises=kept))
+    if shown.pop(spec.id, None) is not None:
+        workspace.save_hints_shown(shown)
     return backup
 
 

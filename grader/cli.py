@@ -1,11 +1,14 @@
 """The `kata` command: each verb parses its options, calls grader.api, and prints a renderer's text.
 
 Every expected failure (unknown exercise, no workspace, corrupt state) is one line on stderr and
-exit status 2; `kata grade --min-score` below the bar exits 1.
+exit status 2; `kata grade --min-score` below the bar exits 1. Ctrl-C exits 130 with one line on
+stderr; a reader that closes the pipe early (`kata list | head -3`) ends kata quietly with status 0.
+Exercises are named by id or by their number in `kata list` (grader/manifest.py resolves both).
 """
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 
@@ -33,6 +36,8 @@ def friendly(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
+        except BrokenPipeError:
+            raise  # not the learner's mistake: the reader went away (KataGroup ends quietly)
         except EXPECTED as exc:
             message = exc.strerror + f": {exc.filename}" if isinstance(exc, OSError) and exc.filename else str(exc)
             click.echo(f"kata: {message}", err=True)
@@ -40,7 +45,34 @@ def friendly(fn):
     return wrapper
 
 
-@click.group(invoke_without_command=True)
+class KataGroup(click.Group):
+    """The top of every verb: a closed pipe ends quietly with status 0, Ctrl-C with 130."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            try:
+                return super().invoke(ctx)
+            finally:
+                sys.stdout.flush()  # a reader that went away shows here, not in Python's exit
+        except BrokenPipeError:
+            _silence_stdout()
+            ctx.exit(0)
+        except KeyboardInterrupt:
+            click.echo("\nkata: interrupted", err=True)
+            ctx.exit(130)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so nothing more (Python's own flush at exit) hits the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor (a test's captured stdout)
+        pass
+
+
+@click.group(cls=KataGroup, invoke_without_command=True)
 @click.version_option(__version__, prog_name="kata")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
@@ -107,11 +139,9 @@ def check(exercise_id: str | None, workspace: Path | None, solutions: bool, sand
 @friendly
 def hint(exercise_id: str | None, workspace: Path | None) -> None:
     """The next hint for an exercise (default: the next pending), one more per call."""
-    spec, number, text = api.hint(workspace=api.open_workspace(workspace=workspace), exercise_id=exercise_id)
-    if text is None:
-        click.echo(f"{spec.id} has no hints: its file's docstring explains the idea.")
-        return
-    click.echo(f"Hint {number}/{len(spec.hints)} for {spec.id}:\n  {text}")
+    space = api.open_workspace(workspace=workspace)
+    shown = api.hint(workspace=space, exercise_id=exercise_id)
+    click.echo(term.hint_text(shown, space.display(shown.spec)))
 
 
 @cli.command()
@@ -164,8 +194,11 @@ def solution(exercise_id: str, workspace: Path | None) -> None:
 @friendly
 def reset(exercise_id: str, workspace: Path | None) -> None:
     """Restore the stub of an exercise; your file is backed up under .kata/backups/ first."""
-    backup = api.reset(workspace=api.open_workspace(workspace=workspace), exercise_id=exercise_id)
-    click.echo(f"Restored the stub of {exercise_id}." + (f" Your file is saved as {backup}." if backup else ""))
+    space = api.open_workspace(workspace=workspace)
+    spec = api.resolve(exercise_id, workspace=space)
+    backup = api.reset(workspace=space, exercise_id=spec.id)
+    click.echo(f"Restored the stub of {spec.id} and forgot its last check." +
+               (f" Your file is saved as {backup}." if backup else ""))
 
 
 @cli.command()

@@ -1,6 +1,7 @@
 """`kata dev check`: the course proves itself.
 
 For every exercise (or the ones named): the manifest and the files agree, the stub has a TODO,
+there are at least MIN_HINTS hints (`kata hint` is the learner's first help when stuck),
 the reference solution scores full marks, the stub scores 0 with status not_started, every
 mutant under mutants/<id>/ loses points with a message containing its `expect:` phrase, and
 every alternative solution under alternatives/<id>/ scores full marks.
@@ -15,6 +16,7 @@ from .course import Course
 from .manifest import ExerciseSpec
 from .results import ExerciseResult
 
+MIN_HINTS = 2
 _EXPECT = re.compile(r"^\s*expect:\s*(.+?)\s*$", re.MULTILINE | re.IGNORECASE)
 
 
@@ -34,6 +36,7 @@ def run(course: Course, *, only: list[str] | None = None, jobs: int = 1) -> list
     for spec in specs:
         problems = _missing_files(course, spec)
         findings.append(Finding(spec.id, "files", not problems, "; ".join(problems)))
+        findings.append(_hints(spec))
         if problems:
             continue
         gradings.append((spec, "solution", course.solutions_dir / spec.relpath))
@@ -77,6 +80,14 @@ def _failures(result: ExerciseResult, not_started: bool = True) -> str:
     bad = bad or [c for c in result.checks if c.outcome == "passed"]
     return "; ".join(f"{c.name}: {c.outcome} {c.message.splitlines()[0] if c.message else ''}".strip()
                      for c in bad[:3])
+
+
+def _hints(spec: ExerciseSpec) -> Finding:
+    count = len(spec.hints)
+    if count >= MIN_HINTS:
+        return Finding(spec.id, "hints", True, f"{count} hints")
+    return Finding(spec.id, "hints", False, f"{count} hint{'' if count == 1 else 's'} in the manifest;"
+                   f" give every exercise at least {MIN_HINTS}, from the idea to the concrete step")
 
 
 def _missing_files(course: Course, spec: ExerciseSpec) -> list[str]:

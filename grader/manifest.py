@@ -62,11 +62,30 @@ class Manifest:
     def ids(self) -> list[str]:
         return [e.id for e in self.exercises]
 
-    def get(self, exercise_id: str) -> ExerciseSpec:
+    def get(self, name: str) -> ExerciseSpec:
+        """The exercise called `name`: its id, or its number as `kata list` shows it (from 1).
+        Every verb resolves names here, so an unknown one gets the same "did you mean" everywhere."""
+        name = str(name).strip()
         for spec in self.exercises:
-            if spec.id == exercise_id:
+            if spec.id == name:
                 return spec
-        raise ManifestError(f"unknown exercise '{exercise_id}' (see `kata list` for the ids)")
+        if name.isdigit():
+            number = int(name)
+            if 1 <= number <= len(self.exercises):
+                return self.exercises[number - 1]
+            raise ManifestError(f"there is no exercise number {number}: the course numbers them"
+                                f" 1-{len(self.exercises)} (see `kata list`)")
+        guesses = self.similar(name)
+        suggestion = f"; did you mean {' or '.join(repr(g) for g in guesses)}?" if guesses else ""
+        raise ManifestError(f"unknown exercise '{name}'{suggestion} (see `kata list` for the ids)")
+
+    def similar(self, name: str, limit: int = 3) -> list[str]:
+        """Ids the learner may have meant: those that start with or contain `name`, then near spellings."""
+        import difflib  # only on a miss: `kata next` stays light
+        lowered = name.lower()
+        found = [i for i in self.ids if i.startswith(lowered) or (len(lowered) >= 3 and lowered in i)]
+        found += difflib.get_close_matches(lowered, self.ids, n=limit, cutoff=0.6)
+        return list(dict.fromkeys(found))[:limit] if lowered else []
 
 
 def load(path: Path) -> Manifest:
