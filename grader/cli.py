@@ -259,8 +259,9 @@ def watch_cmd(workspace: Path | None) -> None:
     from . import watch as watching
     try:
         watching.watch(workspace=api.open_workspace(workspace=workspace))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # q leaves with 0; Ctrl-C is an interruption, as everywhere
         click.echo("\nStopped watching.")
+        sys.exit(130)
 
 
 def _write_out(out: Path, text: str) -> None:
