@@ -111,6 +111,14 @@ jobs:
         env:
           KATA_PACKAGE: @PACKAGE@
         run: python -m pip install --extra-index-url @INDEX@ "$KATA_PACKAGE"
+      - name: Sandbox for the learner's code
+        # bubblewrap, and the user namespaces it needs (Ubuntu 24.04 restricts them); grading
+        # falls back to `sandbox: none` if this cannot be done, and the report says so.
+        run: |
+          command -v bwrap >/dev/null || sudo apt-get install -y -q bubblewrap >/dev/null || true
+          if [ -e /proc/sys/kernel/apparmor_restrict_unprivileged_userns ]; then
+            sudo sysctl -q -w kernel.apparmor_restrict_unprivileged_userns=0 || true
+          fi
       - name: Grade
         id: kata
         # Also writes the job summary, annotates failing lines and sets one output per exercise.
@@ -197,7 +205,7 @@ SETUP_SH = """\
 # Gradescope runs this once, when it builds the autograder image. Written by `kata classroom gradescope`.
 set -euo pipefail
 apt-get update -q
-DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3 python3-venv python3-pip
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3 python3-venv python3-pip bubblewrap
 if ! python3 -c 'import sys; sys.exit(0 if sys.version_info >= (@PYMIN@) else 1)'; then
   echo "kata needs Python @PYMIN_TEXT@ or newer; this image has $(python3 --version 2>&1)." >&2
   echo "Pick a newer base image in the assignment's autograder settings (Ubuntu 22.04 or later)." >&2
