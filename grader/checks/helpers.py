@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from grader.checks.plain import plain
 from grader.results import MAX_CURVE_POINTS, MAX_CURVES, thin
 
 # Bound before any submission is loaded (see the module docstring).
@@ -114,6 +115,7 @@ def _short(x: Any, limit: int = 60) -> str:
 
 def check_float(value: Any, name: str) -> float:
     """A Python number (not a tensor or array); returns it as float."""
+    value = plain(value, name, "a number")  # exact built-in types before anything is compared
     if is_tensor(value):
         raise Feedback(f"{name} returned {describe(value)}; return a Python float, e.g. with .item().")
     if isinstance(value, _ndarray) and value.size != 1:
@@ -132,6 +134,7 @@ def check_array(value: Any, name: str, *, shape: Sequence[int] | None = None, dt
 
     `dtype` may be a concrete dtype, "floating" (any float dtype), or None (not checked).
     """
+    value = plain(value, name, "a torch.Tensor" if kind == "tensor" else "an np.ndarray")
     if kind == "tensor":
         if not is_tensor(value):
             raise Feedback(f"{name} should be a torch.Tensor, got {describe(value)}.")
@@ -177,6 +180,7 @@ def assert_close(actual: Any, expected: Any, name: str, *, rtol: float = 1e-5, a
     values match one of the wrong results, the message names that mistake. Otherwise `hint`
     (if given) is offered as the likely cause.
     """
+    actual = plain(actual, name)  # exact built-in types: no hook of the learner's answers for them
     got, want = to_numpy(actual), to_numpy(expected)
     if got.shape != want.shape:
         raise Feedback(f"{name} has shape {got.shape}, expected {want.shape}."
@@ -240,6 +244,7 @@ def _num(x: Any) -> str:
 
 def assert_unchanged(before: Any, after: Any, name: str, *, mistake: str) -> None:
     """An input the function must not modify (compare with a copy taken before the call)."""
+    before, after = plain(before, name), plain(after, name)
     got, want = to_numpy(after), to_numpy(before)
     if got.shape != want.shape or not bool((got == want).all()):
         raise Feedback(f"{name} was modified by your function. Likely mistake: {mistake}.")
