@@ -84,7 +84,7 @@ class _Rules:
     def __init__(self, patterns: tuple[str, ...]):
         self.methods = {p[1:].lower(): p for p in patterns if p.startswith(".")}
         self.names = [_compile(p) for p in patterns if not p.startswith(".")]
-        self.objects: dict[int, tuple[object, str]] = {}  # id -> (the object, kept alive; pattern)
+        self.objects: dict[int, tuple[object, str, str]] = {}  # id -> (object kept alive, pattern, name)
         for pattern in self.names:
             self._collect(pattern)
 
@@ -125,12 +125,12 @@ class _Rules:
         if root is _MISSING:
             return
         if literal == pattern.text:  # a plain name: that object, and for a module what it exports
-            self._add(root, pattern)
+            self._add(root, pattern, prefix)
             if isinstance(root, types.ModuleType):
                 for export in getattr(root, "__all__", ()) or ():
                     value = _module_attr(root, export) if isinstance(export, str) else _MISSING
                     if value is not _MISSING and not isinstance(value, types.ModuleType):
-                        self._add(value, pattern)
+                        self._add(value, pattern, f"{prefix}.{export}")
             return
         for module_name, module in list(sys.modules.items()):
             if not isinstance(module, types.ModuleType):
@@ -142,11 +142,16 @@ class _Rules:
                     continue
                 if isinstance(value, types.ModuleType) and not _under(value.__name__, prefix):
                     continue  # `foo.pool = multiprocessing.pool` is not torch's
-                self._add(value, pattern)
+                self._add(value, pattern, f"{module_name}.{attr}")
 
-    def _add(self, obj: object, pattern: _Pattern) -> None:
+    def _add(self, obj: object, pattern: _Pattern, name: str) -> None:
         if (callable(obj) or isinstance(obj, types.ModuleType)) and not _never_forbidden(obj):
-            self.objects.setdefault(id(obj), (obj, pattern.text))
+            self.objects.setdefault(id(obj), (obj, pattern.text, name))
+
+    def name_of(self, obj: object) -> str | None:
+        """A public dotted name under which a pattern found `obj` (for messages), or None."""
+        hit = self.objects.get(id(obj))
+        return hit[2] if hit is not None and hit[0] is obj else None
 
 
 @functools.lru_cache(maxsize=32)

@@ -27,6 +27,7 @@ from .course import CourseError, default_course
 from .loader import SubmissionLoadError, learner_frames, learner_traceback, load_submission
 from .manifest import ExerciseSpec, ManifestError
 from .results import clean_curves
+from .tripwire import Tripwire
 
 try:
     import torch
@@ -212,9 +213,13 @@ class KataSession:
         if self.emit is None:
             yield
             return
-        with _Captured() as out:
+        exercise = self.exercise_for(item)
+        with _Captured() as out, Tripwire(exercise.forbid, exercise.path) as wire:
             yield
         record = self.records.get(item.nodeid)
+        exercise.violations.extend(h for h in wire.hits if h not in exercise.violations)  # as the scan's
+        if record is not None and wire.hits and record["outcome"] == "passed":
+            record.update(outcome="failed", points=0.0, message=f"Not credited: {_forbidden_message(exercise)}")
         if record is not None:
             record["output"] = out.text()
             curves = _curves_of_check()
@@ -374,7 +379,8 @@ def _scan(exercise: Exercise) -> list:
 
 def _forbidden_message(exercise: Exercise) -> str:
     found = ", ".join(v.describe() for v in exercise.violations[:5])
-    return (f"this exercise must be written without {', '.join(sorted({v.pattern for v in exercise.violations}))}"
+    patterns = sorted({getattr(v, "pattern", v.name) for v in exercise.violations})
+    return (f"this exercise must be written without {', '.join(patterns)}"
             f", but {exercise.display} uses {found}. Write it from basic operations instead.")
 
 
