@@ -38,6 +38,7 @@ try:  # torch is optional for NumPy-only exercises
     _dtype = _torch.dtype
     _detach = _torch.Tensor.detach
     _clone = _torch.Tensor.clone
+    _as_subclass = _torch.Tensor.as_subclass
     _no_torch_function = _torch._C.DisableTorchFunction
     _no_torch_dispatch = _torch._C._DisableTorchDispatch
     _issubclass = issubclass
@@ -53,6 +54,22 @@ class PlainError(AssertionError):
 def plain(value: Any, name: str = "your code", expected: str = "a tensor, an array or a number") -> Any:
     """`value` copied into exact built-in types; PlainError names what was returned instead."""
     return _plain(value, name, expected, 0)
+
+
+def graph_tensor(value: Any, name: str = "your code") -> Any:
+    """A tensor result as exactly torch.Tensor, still attached to its autograd graph (for checks
+    that differentiate it); what is not a tensor is returned as it is, for check_array to name."""
+    if _torch is None or not _issubclass(type(value), _Tensor) or type(value) is _Tensor:
+        return value
+    try:
+        with _no_torch_function(), _no_torch_dispatch():
+            alias = _as_subclass(value, _Tensor)
+    except Exception:  # noqa: BLE001 - a subclass that cannot be viewed as a plain tensor
+        alias = None
+    if type(alias) is not _Tensor:
+        raise PlainError(f"{name} returned a {_type_name(type(value))} (a tensor subclass whose values"
+                         " cannot be read) where a torch.Tensor was expected; return a plain torch.Tensor.")
+    return alias
 
 
 def _plain(value: Any, name: str, expected: str, depth: int) -> Any:
