@@ -9,6 +9,7 @@ for exercises whose forbid list names no operator (linear_regression_autograd).
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 import textwrap
 import warnings
@@ -179,3 +180,23 @@ def test_the_plan_comes_from_the_manifest_patterns():
     assert plan(MANIFEST.get("conv2d_backward").forbid).autograd
     assert plan(MANIFEST.get("feed_forward").forbid).everything
     assert "torchvision::nms" in plan(MANIFEST.get("boxes").forbid).operators
+
+
+def test_a_checks_own_object_called_by_the_learner_is_the_checks_call(learner, tmp_path):
+    """test_rnn hands the learner's run_rnn a reference cell built on nn.RNNCell: its library call
+    belongs to the check, even with the learner's frame below it on the stack."""
+    module, path = learner
+    checks = tmp_path / "checks"
+    checks.mkdir()
+    oracle_file = checks / "test_cell.py"
+    oracle_file.write_text("import torch\n\ndef reference(h, W):\n    return torch.rnn_tanh_cell(h, h, W, W)\n")
+    spec = importlib.util.spec_from_file_location("tripwire_check", oracle_file)
+    check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check)
+    h, Wt = torch.randn(1, 4), torch.randn(4, 4)
+    with Tripwire(MANIFEST.get("rnn").forbid, path, checks_dir=checks) as wire:
+        module.calls_back(functools.partial(check.reference, h, Wt))
+    assert wire.hits == []
+    with Tripwire(MANIFEST.get("rnn").forbid, path, checks_dir=checks) as wire:
+        module.cell(h, Wt)  # the learner's own call of the same operator
+    assert [hit.line for hit in wire.hits] == [line_of("rnn_tanh_cell")]
