@@ -188,8 +188,12 @@ def _static(obj: object, attr: str):
         return _MISSING
 
 
-@functools.lru_cache(maxsize=1)
 def _always_allowed() -> frozenset[int]:
+    return _allowed_with("torch" in sys.modules)  # recomputed once torch is imported
+
+
+@functools.lru_cache(maxsize=2)
+def _allowed_with(torch_imported: bool) -> frozenset[int]:
     """Objects a module may re-export that no exercise forbids: grad modes, core types, builtins."""
     allowed = [v for v in vars(builtins).values() if callable(v)]
     torch = sys.modules.get("torch")
