@@ -360,11 +360,25 @@ def _tripwire(exercise: Exercise):
     the learner's code runs; a no-op for exercises that forbid nothing."""
     if not exercise.forbid:
         return _NoWire()
-    try:
-        from .tripwire import Tripwire
-    except ImportError:  # pragma: no cover - the tripwire ships with kata
-        return _NoWire()
+    if "torch" not in sys.modules:  # a NumPy exercise graded without torch: importing it is the hit
+        return _ImportWire(exercise.forbid)
+    from .tripwire import Tripwire
     return Tripwire(exercise.forbid, exercise.path)
+
+
+class _ImportWire:
+    """Where torch was not loaded for the checks, a forbidden torch is seen by its arrival in
+    sys.modules, whatever route imported it (`__import__("to" + "rch")` included)."""
+
+    def __init__(self, forbid: tuple[str, ...]) -> None:
+        self.watched = [name for name in ("torch", "torchvision") if name in forbid]
+        self.hits: list[ev.Hit] = []
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.hits = [ev.Hit(name) for name in self.watched if name in sys.modules]
 
 
 def _hits(wire) -> tuple[ev.Hit, ...]:

@@ -297,12 +297,13 @@ def _forbid_verdict(job: Job, checks: list[CheckResult], violations: list, hits:
     """Withhold every check's points while the file uses a forbidden API (found by reading the
     file, or reached at run time), and add the scored check that says so."""
     found = [f"{v.name} (line {v.line})" for v in violations]
-    found += [f"{h.name} (reached at run time{f', line {h.line}' if h.line else ''})" for h in hits]
+    found += [f"{h.name} (line {h.line})" if h.line else h.name for h in hits]
     counted = [c for c in checks if c.counts]
     if found:
         patterns = sorted({v.pattern for v in violations}) or list(job.spec.forbid)
+        reached = " (reached while your code ran)" if hits and not violations else ""
         text = (f"this exercise must be written without {', '.join(patterns)}, but {job.display} uses"
-                f" {', '.join(list(dict.fromkeys(found))[:5])}. Write it from basic operations instead.")
+                f" {', '.join(list(dict.fromkeys(found))[:5])}{reached}. Write it from basic operations instead.")
         line = violations[0].line if violations else (hits[0].line if hits else None)
         checks = [replace(c, outcome="failed", message=f"Not credited: {text}") if c.outcome == "passed" else c
                   for c in checks]

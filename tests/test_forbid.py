@@ -35,3 +35,54 @@ def test_allowed_code_passes():
 
 def test_syntax_errors_are_left_to_the_import_check():
     assert scan("def f(:\n", ["torch"]) == []
+
+
+# --- names resolved to what they denote ---------------------------------------------------------
+
+def test_re_exports_and_module_paths_are_caught_by_identity():
+    conv = ["torch.nn.Conv*", "torch.nn.functional.conv*"]
+    assert names("from torch.nn.modules import Conv2d\n", conv) == [("torch.nn.modules.Conv2d", 1)]
+    assert names("import torch.nn as nn\nc = nn.modules.conv.Conv2d(1, 1, 3)\n", conv) == [
+        ("torch.nn.modules.conv.Conv2d", 2)]
+    linear = ["torch.nn.Linear", "torch.nn.functional.linear"]
+    assert names("from torch.nn.modules.linear import Linear\n", linear) == [
+        ("torch.nn.modules.linear.Linear", 1)]
+    assert names("import torch\ny = torch._C._nn.linear(x, w)\n", linear) == [("torch._C._nn.linear", 2)]
+
+
+def test_a_module_pattern_covers_its_exports_and_what_it_defines():
+    assert [v.pattern for v in scan("from torch.func import vjp\n", ["torch.func"])] == ["torch.func"]
+    assert names("import torch.nn.grad as g\ny = g.conv2d_input(s, w, o)\n", ["torch.nn.grad"]) == [
+        ("torch.nn.grad", 1), ("torch.nn.grad.conv2d_input", 2)]
+    src = "from torchvision.models.detection.roi_heads import box_ops\nkeep = box_ops.nms(b, s, 0.5)\n"
+    found = scan(src, ["torchvision.ops.nms"])
+    assert [(v.name, v.line) for v in found] == [("torchvision.models.detection.roi_heads.box_ops.nms", 2)]
+
+
+def test_case_does_not_hide_a_name():
+    pools = ["torch.nn.*Pool*"]
+    assert names("import torch.nn.functional as F\ny = F.max_pool2d(x, 2)\n", pools) == [
+        ("torch.nn.functional.max_pool2d", 2)]
+    assert names("from torch.nn.modules.pooling import MaxPool2d\n", pools) == [
+        ("torch.nn.modules.pooling.MaxPool2d", 1)]
+    assert names("import torch\ny = torch.nn.functional.Conv2D\n", ["torch.nn.functional.conv*"]) == [
+        ("torch.nn.functional.Conv2D", 2)]
+
+
+def test_constant_strings_name_things_too():
+    src = "import torch\nconv = getattr(torch.nn.functional, 'conv2d')\nt = __import__('torch')\n"
+    assert names(src, ["torch.nn.functional.conv*"]) == [("torch.nn.functional.conv2d", 2)]
+    assert names("import importlib\nm = importlib.import_module('torch')\n", ["torch"]) == [("torch", 2)]
+
+
+def test_legitimate_library_use_resolves_to_allowed_objects():
+    src = ("import torch\nimport torch.nn.functional as F\nwith torch.no_grad():\n"
+           "    y = torch.zeros(3) @ torch.ones(3, 2) + F.pad(x, (1, 1))\n")
+    assert names(src, ["torch.autograd", "torch.nn.Conv*", "torch.*pool*", "torch.nn.functional.conv*"]) == []
+
+
+def test_resolution_imports_no_learner_module():
+    import sys
+    src = "import kata_learner_helper\nkata_learner_helper.conv2d(x)\nimport antigravity\n"
+    assert names(src, ["torch.nn.functional.conv*"]) == []
+    assert "kata_learner_helper" not in sys.modules and "antigravity" not in sys.modules

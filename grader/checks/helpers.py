@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from grader.checks.diagnose import Finding, scalar_for_array, shape_finding, value_finding
+from grader.checks.plain import plain
 from grader.results import MAX_CURVE_POINTS, MAX_CURVES, thin
 
 # Bound before any submission is loaded (see the module docstring).
@@ -118,6 +119,7 @@ def _short(x: Any, limit: int = 60) -> str:
 
 def check_float(value: Any, name: str) -> float:
     """A Python number (not a tensor or array); returns it as float."""
+    value = plain(value, name, "a number")  # exact built-in types before anything is compared
     if is_tensor(value):
         raise Feedback(f"{name} returned {describe(value)}; return a Python float, e.g. with .item().")
     if isinstance(value, _ndarray) and value.size != 1:
@@ -136,6 +138,7 @@ def check_array(value: Any, name: str, *, shape: Sequence[int] | None = None, dt
 
     `dtype` may be a concrete dtype, "floating" (any float dtype), or None (not checked).
     """
+    value = plain(value, name, "a torch.Tensor" if kind == "tensor" else "an np.ndarray")
     if kind == "tensor":
         if not is_tensor(value):
             raise Feedback(f"{name} should be a torch.Tensor, got {describe(value)}.")
@@ -188,6 +191,7 @@ def assert_close(actual: Any, expected: Any, name: str, *, rtol: float = 1e-5, a
     is told as observed, and `hint` (if given) follows. `sizes` names counts that are not axes of
     the result ({"the batch size N": n}) so that a ratio of N is recognised.
     """
+    actual = plain(actual, name)  # exact built-in types: no hook of the learner's answers for them
     got, want = to_numpy(actual), to_numpy(expected)
     diagnose = list(diagnose)
     if got.shape != want.shape:
@@ -260,6 +264,7 @@ def _num(x: Any) -> str:
 
 def assert_unchanged(before: Any, after: Any, name: str, *, mistake: str) -> None:
     """An input the function must not modify (compare with a copy taken before the call)."""
+    before, after = plain(before, name), plain(after, name)
     got, want = to_numpy(after), to_numpy(before)
     if got.shape != want.shape or not bool((got == want).all()):
         raise Feedback(f"{name} was modified by your function. Likely mistake: {mistake}.")

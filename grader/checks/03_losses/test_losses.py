@@ -1,14 +1,16 @@
 """Hidden checks for exercises/03_losses/losses.py.
 
-The oracle is torch.nn.functional, bound below at import. Every expected value, expected gradient
-and every known-wrong result used to name a mistake is computed here at import time, before the
-submission is loaded, so nothing the submission patches can change them. Each check calls the
+The oracle is torch.nn.functional, bound below at import, before the submission is loaded. The
+inputs are made at import; every expected value, expected gradient and every known-wrong result
+used to name a mistake is computed only after the learner's call has returned (Case.expected), so
+no frame or global the learner's code can read holds them while it runs. Each check calls the
 learner's loss on fresh copies of seeded inputs (several shapes, a batch of one included), compares
 type, shape and dtype, then the value, then the gradient with respect to the first argument.
 """
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import pytest
 import torch
@@ -226,33 +228,44 @@ ARGS = {
 }
 
 
+@dataclass(frozen=True)
+class Expected:
+    want: torch.Tensor
+    upstream: torch.Tensor | None
+    want_grad: torch.Tensor | None
+    wrong: list
+
+
 class Case:
-    """One call: inputs, what is passed, and everything expected (computed now, at import)."""
+    """One call: its inputs and what is passed (made at import); what is expected comes from
+    `expected()`, called once the learner's call has returned."""
 
     def __init__(self, fn, inputs, reduction, extra=None, *, grad=True, label=""):
-        ref, default, wrong = LOSSES[fn]
         self.fn, self.inputs, self.reduction = fn, inputs, reduction
         self.extra = dict(extra or {})
-        r = default if reduction == "default" else reduction
-        leaf = _requires_grad_(_clone(_detach(inputs[0])))
-        with torch.enable_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # kl_div's note on reduction='mean'
-            out = ref(leaf, *inputs[1:], reduction=r, **self.extra)
-        self.want = _detach(out)
-        self.upstream = randn(*out.shape, seed=sum(out.shape) + 7) if out.dim() else None
-        self.want_grad = None
-        if grad:
-            self.want_grad = _grad_of(out, leaf, self.upstream)
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            pointwise = ref(inputs[0], *inputs[1:], reduction="none", **self.extra)
-            self.wrong = _reduction_mistakes(pointwise, reduction, default)
-            self.wrong += wrong(*inputs, reduction=r, **self.extra)
+        self.grad = grad
         shapes = " and ".join(str(tuple(t.shape)) for t in inputs)
         kwargs = "".join(f", {k}={v!r}" for k, v in self.extra.items())
         if reduction != "default":
             kwargs += f", reduction={reduction!r}"
         self.name = f"{fn}({ARGS[fn]}{kwargs}) on shapes {shapes}{label}"
+
+    def expected(self) -> Expected:
+        ref, default, wrong_results = LOSSES[self.fn]
+        inputs, reduction = self.inputs, self.reduction
+        r = default if reduction == "default" else reduction
+        leaf = _requires_grad_(_clone(_detach(inputs[0])))
+        with torch.enable_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # kl_div's note on reduction='mean'
+            out = ref(leaf, *inputs[1:], reduction=r, **self.extra)
+        upstream = randn(*out.shape, seed=sum(out.shape) + 7) if out.dim() else None
+        want_grad = _grad_of(out, leaf, upstream) if self.grad else None
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pointwise = ref(inputs[0], *inputs[1:], reduction="none", **self.extra)
+            wrong = _reduction_mistakes(pointwise, reduction, default)
+            wrong += wrong_results(*inputs, reduction=r, **self.extra)
+        return Expected(_detach(out), upstream, want_grad, wrong)
 
 
 def _regression_inputs(shape, seed):
@@ -332,26 +345,27 @@ def _run(sub, case, *, hint=None):
     if case.reduction != "default":
         kwargs["reduction"] = case.reduction
     out = getattr(sub, case.fn)(leaf, *others, **kwargs)
+    expected = case.expected()  # only now: the learner's code has returned
 
-    check_array(out, case.name, kind="tensor", shape=tuple(case.want.shape), dtype="floating")
+    check_array(out, case.name, kind="tensor", shape=tuple(expected.want.shape), dtype="floating")
     assert_unchanged(case.inputs[0], leaf, f"the first argument of {case.fn}",
                      mistake="an in-place operation on the caller's tensor")
     for before, after in zip(case.inputs[1:], others):
         assert_unchanged(before, after, f"the second argument of {case.fn}",
                          mistake="an in-place operation (such as clamp_ or sub_) on the caller's "
                                  "tensor")
-    assert_close(out, case.want, case.name, rtol=RTOL, atol=ATOL, diagnose=case.wrong, hint=hint)
-    if case.want_grad is None:
+    assert_close(out, expected.want, case.name, rtol=RTOL, atol=ATOL, diagnose=expected.wrong, hint=hint)
+    if expected.want_grad is None:
         return
     if not getattr(out, "requires_grad", False):
         raise Feedback(f"{case.name} is not connected to the input's graph, so no gradient can "
                        "flow back. Keep to tensor operations on the inputs: no .detach(), .item(), "
                        "torch.tensor(...) of results, or NumPy.")
-    grad = _grad_of(out, leaf, case.upstream, allow_unused=True)
+    grad = _grad_of(out, leaf, expected.upstream, allow_unused=True)
     if grad is None:
         raise Feedback(f"{case.name} does not depend on its first argument: no gradient reaches "
                        "it.")
-    assert_close(grad, case.want_grad, f"the gradient of {case.name} with respect to its first "
+    assert_close(grad, expected.want_grad, f"the gradient of {case.name} with respect to its first "
                  "argument", rtol=RTOL, atol=ATOL,
                  hint="the values are right but the gradient is not: is part of the computation "
                       "detached, done through .data, or replaced by a constant?")

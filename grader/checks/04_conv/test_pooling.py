@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, randn
+from grader.checks.plain import graph_tensor
 
 # Oracles and library functions, bound at import, before the submission is loaded: the
 # submission may reassign module attributes (F.max_pool2d = ..., torch.autograd.grad = ...).
@@ -58,7 +59,8 @@ def _call_name(fn, config):
 def _call(sub, fn, x, config):
     k, s = config[4], config[5]
     f = getattr(sub, fn)
-    return f(x, k) if s is None else f(x, k, s)
+    # exactly torch.Tensor (graph kept): a subclass's __torch_function__ answers for nothing below
+    return graph_tensor(f(x, k) if s is None else f(x, k, s), _call_name(fn, config))
 
 
 def _shape_mistakes(x, config, sign):

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, randn, rng
+from grader.checks.plain import plain
 
 # Oracles and library functions, bound at import (before the submission is loaded).
 from collections import Counter as _Counter
@@ -47,8 +48,8 @@ def _show(value) -> str:
                          ids=[f"case{i}" for i in range(len(TOKENIZE_CASES))])
 def test_tokenize(sub, text, want, cased, punctuated):
     """tokenize gives lower-case words without punctuation ("The course, well organized!")."""
-    got = sub.tokenize(text)
     name = f"tokenize({text!r})"
+    got = plain(sub.tokenize(text), name, "a list of str")  # exact built-in types: no faked __eq__
     if not isinstance(got, list) or not all(isinstance(t, str) for t in got):
         raise Feedback(f"{name} should return a list of str, got {_show(got)}.")
     if got == want:
@@ -111,6 +112,7 @@ def _vocab_diagnosis(got, texts, min_freq):
 
 
 def _check_vocab(got, texts, min_freq, name):
+    got = plain(got, name, "a dict {word: index}")  # exact built-in types: no faked __eq__
     if not isinstance(got, dict):
         raise Feedback(f"{name} should return a dict {{word: index}}, got {_show(got)}.")
     want = _oracle_vocab(texts, min_freq)
@@ -211,7 +213,7 @@ def test_numericalize(sub, tokens, vocab, want):
     """numericalize maps each token to its index, unknown words to 1 ("<unk>")."""
     name = f"numericalize({tokens!r}, vocab)"
     vocab_copy = dict(vocab)
-    got = sub.numericalize(list(tokens), vocab_copy)
+    got = plain(sub.numericalize(list(tokens), vocab_copy), name, "a list of ints")
     if not isinstance(got, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in got):
         raise Feedback(f"{name} should return a list of Python ints, got {_show(got)}.")
     if vocab_copy != vocab:
