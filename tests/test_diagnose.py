@@ -104,7 +104,7 @@ def test_summed_over_every_axis():
 
 def test_scalar_without_values_is_observed():
     found = shape_finding((), (3,))
-    assert not found.named and "reduced over every axis" in found.text
+    assert not found.named and "reduced to a single value over every axis" in found.text
 
 
 def test_reduced_over_an_axis_that_should_be_kept():
@@ -179,4 +179,4 @@ def test_assert_close_names_a_candidate_of_the_wrong_shape():
 def test_check_array_scalar_where_array_expected():
     with pytest.raises(Feedback) as info:
         check_array(np.float32(2.0), "db", shape=(3,))
-    assert "should be an np.ndarray" in str(info.value) and "reduced over every axis" in str(info.value)
+    assert "should be an np.ndarray" in str(info.value) and "reduced to a single value" in str(info.value)

@@ -91,15 +91,15 @@ def shape_finding(got_shape: tuple, want_shape: tuple, got: np.ndarray | None = 
             total, g = want.sum(), got.reshape(())
             if _close(g, _asarray(total), rtol, atol):
                 return Finding(
-                    f"you summed over every axis: your single number is the sum of all the {want_size}"
+                    f"you summed over every axis, reduced to a single value: it is the sum of all the {want_size}"
                     f" expected entries. Sum over one axis only (the batch axis, axis=0, where the"
                     f" samples are), which keeps shape {want_shape}", True)
             if _close(g, _asarray(want.mean()), rtol, atol):
                 return Finding(
-                    f"you averaged over every axis: your single number is the mean of all the"
+                    f"you averaged over every axis, reduced to a single value: it is the mean of all the"
                     f" expected entries. Reduce over one axis only, which keeps shape {want_shape}", True)
-        return Finding(f"a single number where shape {want_shape} was expected: it looks reduced over"
-                       " every axis (a .sum() or .mean() without axis=...)", False)
+        return Finding(f"a single number where shape {want_shape} was expected: it looks reduced to a"
+                       " single value over every axis (a .sum() or .mean() without axis=...)", False)
 
     # One axis too many: got = want with an axis inserted.
     if len(got_shape) == len(want_shape) + 1:
@@ -287,6 +287,6 @@ def value_finding(got: np.ndarray, want: np.ndarray, *, rtol: float = 1e-5, atol
 def scalar_for_array(value, want_shape: tuple) -> Finding:
     """A single number where an array was expected (no values to replay)."""
     return Finding(f"a single number ({type(value).__name__}) where an array of shape {tuple(want_shape)}"
-                   " was expected: it looks reduced over every axis. Reduce over one axis only (for a"
+                   " was expected: it looks reduced to a single value over every axis. Reduce over one axis only (for a"
                    " bias gradient the batch axis: .sum(axis=0)), which keeps one value per entry",
                    False)

@@ -134,23 +134,6 @@ def _train_on_reference(sub, *args, **kwargs):
 ON_REFERENCE = "forward, gradients and step"
 
 
-@pytest.mark.points(3)
-def test_train_finds_the_line(sub):
-    """The whole pipeline: train with your own forward, gradients and step finds w ≈ 5, b ≈ 1 on the worked data"""
-    x, y = WORKED_X.copy(), WORKED_Y.copy()
-    w, b = _two_floats(sub.train(x, y), "train", ("w", "b"))
-    assert_unchanged(WORKED_X, x, "x", mistake="train modified the caller's data")
-    assert_unchanged(WORKED_Y, y, "y", mistake="train modified the caller's data")
-    try:
-        assert_close([w, b], [5.0, 1.0], "train(x, y) -> (w, b), with your own forward, gradients and step",
-                     rtol=0, atol=0.05,
-                     hint="check the sign of the update and that every epoch uses fresh predictions")
-    except Feedback as feedback:
-        raise Feedback(f"{feedback}\nWhere to look: if train passes its check on the reference "
-                       f"{ON_REFERENCE}, the mistake is in one of those (their own checks say "
-                       "which).") from None
-
-
 @pytest.mark.points(2)
 def test_train_follows_gradient_descent(sub):
     """train (on the reference forward, gradients and step) from a given start, with a given lr, follows plain gradient descent"""
@@ -174,3 +157,21 @@ def _descent(x, y, w, b, lr, epochs):
         error = w * x + b - y
         w, b = w - lr * _mean(2 * x * error), b - lr * _mean(2 * error)
     return [w, b]
+
+
+@pytest.mark.points(3)
+def test_train_finds_the_line(sub):
+    """The whole pipeline: train with your own forward, gradients and step finds w ≈ 5, b ≈ 1 on the worked data"""
+    x, y = WORKED_X.copy(), WORKED_Y.copy()
+    result = sub.train(x, y)
+    assert_unchanged(WORKED_X, x, "x", mistake="train modified the caller's data")
+    assert_unchanged(WORKED_Y, y, "y", mistake="train modified the caller's data")
+    try:
+        w, b = _two_floats(result, "train(x, y) with your own forward, gradients and step", ("w", "b"))
+        assert_close([w, b], [5.0, 1.0], "train(x, y) -> (w, b), with your own forward, gradients and step",
+                     rtol=0, atol=0.05,
+                     hint="check the sign of the update and that every epoch uses fresh predictions")
+    except Feedback as feedback:
+        raise Feedback(f"{feedback}\nWhere to look: if train passes its check on the reference "
+                       f"{ON_REFERENCE}, the mistake is in one of those (their own checks say "
+                       "which).") from None
