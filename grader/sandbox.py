@@ -231,8 +231,11 @@ class _Worker:
 
     def __init__(self, command: list[str], *, with_torch: bool) -> None:
         self.errors = tempfile.TemporaryFile()
+        # A process group of its own (killed whole), but the grader's session: whoever stops the
+        # grader's session (a notebook's interrupt) stops the sandbox with it.
+        group = {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp}
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=self.errors, start_new_session=True, close_fds=True)
+                                        stderr=self.errors, close_fds=True, **group)
         self.reader = channel.Reader(self.process.stdout.fileno())
         self.pending: list[dict] = []
         self.send({"warm": list(engines.warm_modules(with_torch))})
