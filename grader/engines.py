@@ -53,7 +53,8 @@ def warm_up(modules: tuple[str, ...]) -> None:
         except ImportError:
             pass
     if "torch" in modules:  # a long-lived process that first graded without torch
-        for name, attribute in (("grader.checks.helpers", "_torch"), ("grader.plugin", "torch")):
+        for name, attribute in (("grader.checks.plain", "_torch"), ("grader.checks.helpers", "_torch"),
+                                ("grader.plugin", "torch")):
             module = sys.modules.get(name)
             if module is not None and getattr(module, attribute, None) is None:
                 importlib.reload(module)

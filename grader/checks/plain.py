@@ -29,7 +29,9 @@ _ARRAY_KINDS = frozenset("biufcUS")  # no object or structured dtypes: their ent
 _ATOMS = frozenset({bool, int, float, complex, str, bytes, type(None)})
 _MAX_DEPTH = 20
 
-try:  # torch is optional for NumPy-only exercises
+try:  # torch is optional, and not even imported while grading a NumPy-only exercise
+    if __import__("os").environ.get("KATA_WITHOUT_TORCH") == "1":
+        raise ImportError
     import torch as _torch
 
     _Tensor = _torch.Tensor
