@@ -181,6 +181,8 @@ class SandboxEngine:
 
     def command(self, tmp: Path) -> list[str]:
         args = [shutil.which("bwrap") or "bwrap", *FLAGS, *_system_binds()]
+        # The private /tmp first: a kata installed under /tmp (a CI clone) is bound over it next.
+        args += ["--bind", str(tmp), "/tmp"]
         for src, dest in self.binds:
             args += ["--ro-bind", str(src), str(dest)]
         for hidden in (self.course.solutions_dir, self.course.alternatives_dir, self.course.mutants_dir):
@@ -188,7 +190,7 @@ class SandboxEngine:
             for src, dest in self.binds:
                 if _inside(hidden, src):
                     args += ["--tmpfs", str(dest / hidden.relative_to(src))]
-        args += ["--ro-bind", str(self.base / "work"), str(WORK), "--bind", str(tmp), "/tmp",
+        args += ["--ro-bind", str(self.base / "work"), str(WORK),
                  "--proc", "/proc", "--dev", "/dev", "--chdir", "/tmp"]
         for device in sorted(Path("/dev").glob("nvidia*")):
             args += ["--dev-bind", str(device), str(device)]
@@ -250,9 +252,9 @@ class _Worker:
                     return environment if type(environment) is dict else {}
             if self.process.poll() is not None:
                 break
-        self.kill()
         self.errors.seek(0)
         why = self.errors.read().decode(errors="replace").strip().splitlines()
+        self.kill()
         raise SandboxError(f"the sandbox's worker did not start ({why[-1] if why else 'no message'})")
 
     def send(self, message: dict) -> None:

@@ -91,3 +91,16 @@ def test_required_refuses_where_bubblewrap_cannot_run(monkeypatch):
     with pytest.raises(sandbox.SandboxError, match="--sandbox required, but bubblewrap"):
         sandbox.choose("required")
     assert sandbox.choose("auto") == "none"
+
+
+def test_the_private_tmp_is_mounted_before_anything_that_may_live_under_tmp(tmp_path):
+    """A kata installed under /tmp (a CI clone, a venv there) must stay visible in the sandbox."""
+    engine = sandbox.SandboxEngine(default_course())
+    try:
+        command = engine.command(tmp_path)
+        private_tmp = command.index("/tmp", command.index("--bind"))
+        for i, arg in enumerate(command):
+            if arg == "--ro-bind" and command[i + 2].startswith("/tmp/"):
+                assert i > private_tmp, command[i:i + 3]
+    finally:
+        engine.close()
