@@ -232,12 +232,6 @@ def grade_pairs(pairs: list[tuple[ExerciseSpec, Path, str]], *, course: Course, 
     return results
 
 
-def environment() -> dict:
-    """This machine as a report states it (torch only if it is already imported)."""
-    from .engines import environment as engine_environment
-    return engine_environment("none")
-
-
 def _timings(course: Course) -> dict[str, dict[str, float]]:
     """The reference solution's time per check, as `kata dev timings` measured it."""
     import json

@@ -81,7 +81,6 @@ class _Run:
     current: str | None = None  # the check that started and has not reported
     end: str = "done"  # done | timeout | memory | crash | garbled
     detail: str = ""
-    reported: int = 0  # outcomes this child reported
 
     @property
     def loading(self) -> bool:
@@ -236,7 +235,6 @@ def _apply(event: ev.Event, run: _Run, fold: Fold) -> None:
         fold.hits.update(dict.fromkeys(event.hits))
         fold.outputs.append(event.output)
         run.current, run.stage = None, "checks"
-        run.reported += 1
     elif isinstance(event, ev.Done) and run.stage == "checks":
         run.stage = "done"
 

@@ -221,9 +221,7 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def _job_dict(job) -> dict:
-    data = asdict(job)
-    data["spec"] = {k: v for k, v in asdict(job.spec).items()}
-    return json.loads(json.dumps(data, default=str))
+    return json.loads(json.dumps(asdict(job), default=str))  # paths as strings, tuples as lists
 
 
 # --- the worker, seen from outside --------------------------------------------------------------

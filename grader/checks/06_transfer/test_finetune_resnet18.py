@@ -5,7 +5,6 @@ and evaluation loops written here with torch.nn.functional.cross_entropy, and a 
 task (images whose class is their colour) that a frozen random backbone plus a trained fc
 learns in a few epochs. Images are 32 x 32 to keep every check fast on a CPU.
 """
-import contextlib
 import copy
 
 import pytest
@@ -18,6 +17,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from grader.checks.devices import SIM_DEVICE, Simulated, on_host, same_device_error
 from grader.checks.helpers import (Feedback, assert_close, check_float, describe, randn, record_curve,
                                    torch_generator)
+from grader.checks.isolate import swapped
 
 # Bound at import, before any submission is loaded (it may reassign module attributes).
 _resnet18 = torchvision.models.resnet18
@@ -454,19 +454,6 @@ def test_fine_tune_learns(sub):
                       " returned model.")
 
 
-@contextlib.contextmanager
-def replaced(sub, **functions):
-    """The submission's own functions (pick_device, build_model, ...) swapped for spies, then restored."""
-    originals = {name: getattr(sub, name) for name in functions}
-    for name, function in functions.items():
-        setattr(sub, name, function)
-    try:
-        yield
-    finally:
-        for name, function in originals.items():
-            setattr(sub, name, function)
-
-
 @pytest.mark.points(1)
 def test_fine_tune_default_device(sub):
     """fine_tune with device=None asks pick_device()."""
@@ -477,7 +464,7 @@ def test_fine_tune_default_device(sub):
         calls.append(1)
         return CPU
 
-    with replaced(sub, pick_device=recording_pick_device):
+    with swapped(sub, pick_device=recording_pick_device):
         result = sub.fine_tune(train_loader, val_loader, 4, epochs=1, lr=5e-3)
     if not calls:
         raise Feedback("fine_tune(..., device=None) did not call pick_device(); use"
@@ -511,7 +498,7 @@ def test_fine_tune_passes_weights_and_lr(sub):
         optimizers.append(optimizer)
         return train_one_epoch(model, loader, optimizer, device)
 
-    with replaced(sub, build_model=spying_build_model, train_one_epoch=spying_train_one_epoch):
+    with swapped(sub, build_model=spying_build_model, train_one_epoch=spying_train_one_epoch):
         try:
             sub.fine_tune(train_loader, val_loader, 4, epochs=1, lr=lr, device=CPU, weights=weights)
         except (NotImplementedError, Feedback):
@@ -651,7 +638,7 @@ def test_fine_tune_on_gpu(sub):
         spies.append(_DeviceSpy(model))
         return model
 
-    with replaced(sub, build_model=spying_build_model):
+    with swapped(sub, build_model=spying_build_model):
         result = on_gpu("fine_tune(..., device=None)",
                         lambda: sub.fine_tune(train_loader, val_loader, 4, epochs=2, lr=5e-3))
     if not isinstance(result, tuple) or len(result) != 2:
