@@ -23,7 +23,7 @@ from pathlib import Path
 from _bench import REPO, Timing, fmt, kata_command, load_note, run_timed
 
 sys.path.insert(0, str(REPO))
-from grader.course import default_course  # noqa: E402  (light: standard library only)
+from grader.courses import default as default_course  # noqa: E402  (light: standard library only)
 
 PYTEST = [sys.executable, "-m", "pytest", "-p", "grader.plugin", "-q", "-p", "no:cacheprovider"]
 

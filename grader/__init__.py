@@ -1,5 +1,5 @@
 """kata: auto-graded katas for deep-learning fundamentals."""
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def load_ipython_extension(ipython):

@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import __version__, workspace as ws
-from .course import Course, default_course
+from . import __version__, courses, workspace as ws
+from .course import Course
 from .manifest import ExerciseSpec
 from .results import ExerciseResult, GradeReport
 
@@ -37,15 +37,28 @@ class Progress:
 
 def open_workspace(*, workspace: Path | None = None, solutions: bool = False,
                    course: Course | None = None) -> ws.Workspace:
-    course = course or default_course()
-    return ws.for_solutions(course) if solutions else ws.find(explicit=workspace)
+    """The learner's workspace (found from the current directory, or `workspace`), or with
+    `solutions` the reference solutions of `course` (default: the course being developed here)."""
+    if solutions:
+        if course is None:  # the course of the workspace here, else the one being developed here
+            try:
+                course = course_of(ws.find(explicit=workspace))
+            except ws.WorkspaceError:
+                course = courses.for_dev()
+        return ws.for_solutions(course)
+    return ws.find(explicit=workspace)
+
+
+def course_of(workspace: ws.Workspace) -> Course:
+    """The course a workspace belongs to (its `.kata/course.json`; KATA_COURSE overrides it)."""
+    return workspace.course or courses.for_workspace(workspace.state_dir)
 
 
 # --- learner verbs that never import torch ------------------------------------------------------
 
 def statuses(*, workspace: ws.Workspace, course: Course | None = None
              ) -> list[tuple[ExerciseSpec, ExerciseResult | None]]:
-    course = course or default_course()
+    course = course or course_of(workspace)
     report = workspace.load_results()
     return [(spec, report.get(spec.id) if report else None) for spec in course.manifest]
 
@@ -62,12 +75,12 @@ def next_exercise(*, workspace: ws.Workspace, course: Course | None = None) -> P
 
 def resolve(exercise_id: str | None, *, workspace: ws.Workspace, course: Course | None = None) -> ExerciseSpec:
     """The named exercise, or the next pending one."""
-    course = course or default_course()
+    course = course or course_of(workspace)
     if exercise_id:
         return course.manifest.get(exercise_id)
     progress = next_exercise(workspace=workspace, course=course)
     if progress.spec is None:
-        raise KataError("every exercise has passed; name one, e.g. `kata check autograd_basics`")
+        raise KataError(f"every exercise has passed; name one, e.g. `kata check {course.manifest.ids[0]}`")
     return progress.spec
 
 
@@ -98,7 +111,7 @@ def hint(*, workspace: ws.Workspace, exercise_id: str | None = None, course: Cou
 
 
 def solution(*, workspace: ws.Workspace, exercise_id: str, course: Course | None = None) -> str:
-    course = course or default_course()
+    course = course or course_of(workspace)
     spec = course.manifest.get(exercise_id)
     report = workspace.load_results()
     result = report.get(spec.id) if report else None
@@ -111,7 +124,7 @@ def reset(*, workspace: ws.Workspace, exercise_id: str, course: Course | None = 
     """Restore the stub and forget the exercise's last verdict and hints shown (its old verdict
     would say "passed" about a file that is gone); the learner's file is first backed up.
     Returns the backup's path."""
-    course = course or default_course()
+    course = course or course_of(workspace)
     if not workspace.writable:
         raise KataError("reset works on a learner's workspace, not on the solutions")
     spec = course.manifest.get(exercise_id)
@@ -128,8 +141,10 @@ def reset(*, workspace: ws.Workspace, exercise_id: str, course: Course | None = 
     return backup
 
 
-def init(*, dest: Path, course: Course | None = None) -> ws.Workspace:
-    return ws.init(dest, course or default_course())
+def init(*, dest: Path, course: Course | None = None, only: list[str] | None = None) -> ws.Workspace:
+    """A fresh workspace of `course` (default: KATA_COURSE, else the shipped course), holding the
+    stubs of `only` (an assignment) or of every exercise; `.kata/course.json` records which."""
+    return ws.init(dest, (course or courses.default()).assignment(only))
 
 
 # --- grading ------------------------------------------------------------------------------------
@@ -143,7 +158,7 @@ def grade(*, workspace: ws.Workspace, ids: list[str] | None = None, jobs: int | 
     when it can run here), "required" or "none" (default: $KATA_SANDBOX, else "auto").
     `cancel`: when set, the running checks are stopped and GradeCancelled is raised.
     """
-    course = course or default_course()
+    course = course or course_of(workspace)
     specs = [course.manifest.get(i) for i in ids] if ids else list(course.manifest)
     previous = workspace.load_results()  # fail on corrupt state before spending time grading
     files = {spec.id: workspace.exercise_file(spec) for spec in specs}

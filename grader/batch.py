@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from . import __version__, api, workspace as ws
-from .course import Course, default_course
+from . import courses
+from .course import Course
 from .manifest import MANIFEST
 from .results import GradeReport
 
@@ -130,7 +131,7 @@ def grade_batch(*, root: Path, out: Path, reports: Path | None = None, jobs: int
     per graded submission, `<name>.html` and `<name>.json` under `reports` (default: a `reports`
     folder next to `out`). Returns the rows in name order; `on_result` hears each as it finishes."""
     from .render import render
-    course = course or default_course()
+    course = course or courses.default()
     ids = [course.manifest.get(i).id for i in only] if only else [s.id for s in course.manifest]
     out = Path(out)
     reports = reports_dir(out, reports)

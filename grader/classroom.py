@@ -1,6 +1,7 @@
 """Classroom CI, ready to use: a GitHub Actions workflow for a learner's repository, and a
-Gradescope autograder zip. Both install dl-kata and run `kata grade`; the hidden checks come
-from the installed package, never from the learner's files.
+Gradescope autograder zip. Each grades one course (or an assignment: some of its exercises),
+installs kata and that course's package, and counts only exercises the package can grade; the
+hidden checks come from the installed package, never from the learner's files.
 
 What goes into a generated script from the instructor's `--package` is quoted so that nothing in
 it is expanded by a shell: a YAML single-quoted environment value in the workflow (GitHub still
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shlex
 import stat
 import tempfile
@@ -17,19 +19,21 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
+from . import __version__, courses, wheels
 from .api import KataError
-from .course import Course, default_course
+from .course import Course
 from .manifest import MANIFEST
 from .render.common import pts
 
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 WORKFLOW_PATH = Path(".github") / "workflows" / "kata.yml"
 PYTHON_MIN = (3, 10)
+KATA = "dl-kata"  # kata's own distribution, which also ships the deep-learning course
+GRADESCOPE_SOURCE = "/autograder/source"
 
 
 def default_package() -> str:
-    return f"dl-kata=={__version__}"
+    return f"{KATA}=={__version__}"
 
 
 @dataclass(frozen=True)
@@ -46,13 +50,130 @@ def course_points(course: Course | None = None) -> list[Exercise]:
     temporary folder with CUDA hidden: the checks themselves say their points."""
     from . import api
     from .render.classroom import runner_names
-    course = course or default_course()
+    course = course or courses.default()
     specs = list(course.manifest)
+    for spec in specs:
+        if not course.check_module(spec).is_file():
+            raise KataError(f"the course '{course.name}' cannot grade '{spec.id}': its hidden checks"
+                            f" {course.check_module(spec)} are missing")
     with tempfile.TemporaryDirectory(prefix="kata-points-") as tmp, _cpu_only():
         space = api.init(dest=Path(tmp) / "ws", course=course)
         results = api.grade_files(specs, {s.id: space.exercise_file(s) for s in specs}, course=course)
+    for result in results:
+        if result.max_score <= 0:
+            why = (result.message or "no check runs on a CPU").splitlines()[0]
+            raise KataError(f"the course '{course.name}' cannot grade '{result.id}' here: {why}")
     names = runner_names(s.id for s in specs)
     return [Exercise(r.id, names[r.id], r.max_score) for r in results]
+
+
+# --- what a kit installs --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Packages:
+    """What a kit pip-installs, kata first, and the wheels it carries (Gradescope)."""
+    kata: str  # kata's requirement ('' when the course's own package is kata: the shipped course)
+    course: str  # the course's requirement
+    carried: tuple[Path, ...] = ()
+
+    @property
+    def requirements(self) -> list[str]:
+        return [r for r in (self.kata, self.course) if r]
+
+
+def kit_packages(course: Course, *, package: str | None = None, kata_package: str | None = None,
+                 carry: bool, workdir: Path, warn=lambda line: None) -> Packages:
+    """The requirements a kit for `course` installs. `carry` (Gradescope): local wheels go in the
+    kit, and by default the course's wheel is built and carried (kata's too, unless kata came from a
+    package index). Without `carry` (GitHub), every requirement must be installable from elsewhere.
+    Refuses (KataError) a package that does not ship the course or lacks an exercise it counts."""
+    is_kata = course.distribution == KATA and course.name == courses.SHIPPED
+    carried: list[Path] = []
+
+    def place(requirement: str | None, *, distribution: str, project: Path | None, what: str) -> str:
+        if requirement is not None:
+            requirement = _check_package(requirement)
+            local = Path(requirement).expanduser()
+            if local.suffix in (".whl", ".gz", ".zip") and local.is_file():
+                if not carry:
+                    raise KataError(f"{what} {requirement} is a file here, which a GitHub runner cannot install;"
+                                    " give a requirement it can reach (a git URL or an index name)")
+                carried.append(local)
+                return f"{GRADESCOPE_SOURCE}/{local.name}"
+            return requirement
+        if carry:
+            if what == "kata" and wheels.origin(KATA).kind == "index":
+                return default_package()
+            if project is None and not distribution:
+                raise KataError(f"the course '{course.name}' is a plain folder ({course.root}), which kata cannot"
+                                " package; give it a pyproject.toml (`kata dev new` writes one) or pass --package")
+            wheel = (wheels.build(project, workdir) if project is not None
+                     else wheels.wheel_of(distribution, workdir))
+            carried.append(wheel)
+            return f"{GRADESCOPE_SOURCE}/{wheel.name}"
+        if project is not None or not distribution:
+            raise KataError(f"the course '{course.name}' is a folder here, not an installed package;"
+                            " pass --package with a requirement a GitHub runner can install (a git URL of"
+                            " the course's repository, see the README)")
+        remote = wheels.origin(distribution).remote
+        if remote is None:
+            option = "--kata-package" if what == "kata" else "--package"
+            raise KataError(f"{distribution} was installed from a local folder or file, which a GitHub runner"
+                            f" cannot reach; pass {option} with a requirement it can install (a git URL,"
+                            " see the README)")
+        return remote
+
+    try:
+        course_req = place(package, distribution=course.distribution, project=course.project,
+                           what="kata" if is_kata else "the course's package")
+        kata_req = "" if is_kata else place(kata_package, distribution=KATA, project=None, what="kata")
+    except wheels.PackageError as exc:
+        raise KataError(str(exc)) from None
+    packages = Packages(kata_req, course_req, tuple(carried))
+    _verify(course, packages, warn)
+    return packages
+
+
+def _verify(course: Course, packages: Packages, warn) -> None:
+    """Refuse a kit whose course package does not ship every exercise it counts: a carried wheel
+    is read as an installed copy would read it; a requirement for what is installed here is what
+    was measured; anything else kata cannot look into, and says so."""
+    counted = list(course.manifest.ids)
+    requirement = packages.course
+    wheel = next((w for w in packages.carried if requirement.endswith("/" + w.name)), None)
+    if wheel is not None:
+        try:
+            found = wheels.courses_in(wheel).get(course.name)
+        except wheels.PackageError as exc:
+            raise KataError(str(exc)) from None
+        if found is None or "error" in found:
+            raise KataError(f"{wheel.name} does not ship the course '{course.name}'"
+                            + (f": {found['error']}" if found else ""))
+        missing = [i for i in counted if i not in found["gradable"]]
+        if missing:
+            raise KataError(f"{wheel.name} ({course.name} {found['version']}) cannot grade"
+                            f" {', '.join(missing)}, which the kit counts; rebuild the wheel from the course")
+        return
+    if course.distribution:
+        try:
+            here = wheels.origin(course.distribution)
+        except wheels.PackageError:
+            here = None
+        if here is not None and requirement in (f"{here.name}=={here.version}", here.remote):
+            return  # the installed copy, whose exercises were just measured
+    name = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(@|==|>=|<=|~=|!=|\[|$)", requirement)
+    if name and course.distribution and (
+            name.group(1).replace("_", "-").lower() != course.distribution.replace("_", "-").lower()):
+        other = name.group(1)
+        try:
+            theirs = [c.name for c in courses.installed() if c.distribution.lower() == other.lower()]
+        except Exception:  # noqa: BLE001 - a broken install elsewhere must not stop the kit
+            theirs = []
+        raise KataError(f"{requirement} is not the package of the course '{course.name}'"
+                        f" ({course.distribution or 'a folder'})"
+                        + (f"; it ships {', '.join(theirs)}" if theirs else ""))
+    warn(f"kata cannot look inside {requirement}: make sure it ships the course '{course.name}'"
+         f" {course.version} with {', '.join(counted)}")
 
 
 @contextlib.contextmanager
@@ -83,7 +204,7 @@ def _cpu_only():
 
 WORKFLOW_HEAD = """\
 # Grades this repository with kata on every push and reports the points to GitHub Classroom.
-# Written by `kata classroom github`; the hidden checks come from the installed dl-kata package.
+# Written by `kata classroom github`; the hidden checks come from the installed course package.
 # One reporter runner per exercise (each its own step output and <RUNNER>_RESULTS variable).
 name: Autograding Tests
 on:
@@ -110,7 +231,7 @@ jobs:
       - name: Install kata
         env:
           KATA_PACKAGE: @PACKAGE@
-        run: python -m pip install --extra-index-url @INDEX@ "$KATA_PACKAGE"
+@COURSE_ENV@        run: python -m pip install --extra-index-url @INDEX@ "$KATA_PACKAGE"@COURSE_ARG@
       - name: Sandbox for the learner's code
         # bubblewrap, and the user namespaces it needs (Ubuntu 24.04 restricts them); grading
         # falls back to `sandbox: none` if this cannot be done, and the report says so.
@@ -124,7 +245,7 @@ jobs:
         # Also writes the job summary, annotates failing lines and sets one output per exercise.
         run: |
           rm -f .kata/results.json
-          kata grade --workspace . --format html --out "$RUNNER_TEMP/kata-report.html"
+          kata grade --workspace . --format html --out "$RUNNER_TEMP/kata-report.html"@IDS@
       - name: Upload the report
         if: always() && steps.kata.outcome == 'success'
         uses: actions/upload-artifact@v4
@@ -161,11 +282,18 @@ def _check_package(package: str) -> str:
     return package
 
 
-def workflow_text(package: str | None = None, exercises: list[Exercise] | None = None) -> str:
-    """The workflow for a course whose exercises are `exercises` (default: this course, measured)."""
+def workflow_text(package: str | None = None, exercises: list[Exercise] | None = None, *,
+                  course_package: str = "", ids: list[str] | None = None) -> str:
+    """The workflow that installs `package` (kata; for a course other than the shipped one also
+    `course_package`) and grades `ids` (default: every exercise of the workspace's course) for
+    runners of `exercises` (default: the shipped course, measured)."""
     package = _check_package(default_package() if package is None else package)
     exercises = course_points() if exercises is None else exercises
-    lines = [WORKFLOW_HEAD.replace("@PACKAGE@", _yaml_single(package)).replace("@INDEX@", TORCH_CPU_INDEX)]
+    course_env = f"          COURSE_PACKAGE: {_yaml_single(_check_package(course_package))}\n" if course_package else ""
+    head = (WORKFLOW_HEAD.replace("@PACKAGE@", _yaml_single(package)).replace("@INDEX@", TORCH_CPU_INDEX)
+            .replace("@COURSE_ENV@", course_env).replace("@COURSE_ARG@", ' "$COURSE_PACKAGE"' if course_package else "")
+            .replace("@IDS@", "".join(f" {i}" for i in ids or ())))
+    lines = [head]
     for e in exercises:
         lines.append(f"          zero {e.runner} {e.id} {pts(e.max_score)}\n")
     lines.append(WORKFLOW_REPORT)
@@ -189,13 +317,31 @@ def github_target(*, repo: Path, force: bool = False) -> Path:
 
 
 def write_github_workflow(*, repo: Path, package: str | None = None, force: bool = False,
-                          exercises: list[Exercise] | None = None) -> Path:
+                          exercises: list[Exercise] | None = None, course_package: str = "",
+                          ids: list[str] | None = None) -> Path:
     """Write .github/workflows/kata.yml into a learner's repository (a kata workspace)."""
     target = github_target(repo=repo, force=force)
-    text = workflow_text(package, exercises)
+    text = workflow_text(package, exercises, course_package=course_package, ids=ids)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     return target
+
+
+def github_kit(*, repo: Path, course: Course, package: str | None, kata_package: str | None,
+               force: bool, warn, announce=lambda: None) -> tuple[Path, list[Exercise]]:
+    """The workflow for a learner repository of `course` (an assignment when `course.only`)."""
+    github_target(repo=repo, force=force)  # refuse before the time spent measuring
+    with tempfile.TemporaryDirectory(prefix="kata-kit-") as tmp:
+        packages = kit_packages(course, package=package, kata_package=kata_package, carry=False,
+                                workdir=Path(tmp), warn=warn)
+    workflow_text(packages.requirements[0], exercises=[])  # a requirement that cannot go in fails now
+    announce()
+    exercises = course_points(course)
+    kata_req, course_req = (packages.kata, packages.course) if packages.kata else (packages.course, "")
+    ids = list(course.only) or None
+    target = write_github_workflow(repo=repo, package=kata_req, force=force, exercises=exercises,
+                                   course_package=course_req, ids=ids)
+    return target, exercises
 
 
 # --- Gradescope ---------------------------------------------------------------------------------
@@ -215,6 +361,7 @@ python3 -m venv /autograder/venv
 /autograder/venv/bin/python -m pip install --upgrade pip
 /autograder/venv/bin/python -m pip install --extra-index-url @INDEX@ @PACKAGE@
 /autograder/venv/bin/kata --version
+/autograder/venv/bin/kata courses
 """
 
 RUN_AUTOGRADER = """\
@@ -226,7 +373,7 @@ RESULTS=/autograder/results/results.json
 mkdir -p /autograder/results
 # The submission as uploaded: a whole workspace, or loose exercise files (each graded in place of
 # the stub with the same name, in a fresh workspace). Nothing is written into the submission.
-kata classroom grade /autograder/submission --format gradescope --out "$RESULTS"
+kata classroom grade /autograder/submission@GRADE_ARGS@ --format gradescope --out "$RESULTS"
 if [ ! -s "$RESULTS" ]; then
   printf '%s\\n' '{"score": 0, "output": "kata could not grade this submission; the autograder log says why.", "output_format": "text", "tests": []}' > "$RESULTS"
 fi
@@ -234,51 +381,68 @@ fi
 
 KIT_README = """\
 kata autograder for Gradescope (written by `kata classroom gradescope`, kata @VERSION@)
+Course: @COURSE@
 
 Set the assignment's total points to @TOTAL@: the most a submission can score on Gradescope's
 machines, which have no GPU, so checks that need one are skipped and not counted.
 
 Per exercise: @PER_EXERCISE@
 
-setup.sh installs Python (@PYMIN_TEXT@ or newer) and @PACKAGE@; run_autograder grades
-/autograder/submission (a whole workspace or loose exercise files) and writes results.json.
+setup.sh installs Python (@PYMIN_TEXT@ or newer) and @PACKAGE@ (the wheels named
+/autograder/source/... are in this zip); run_autograder grades /autograder/submission (a whole workspace or loose exercise files) and writes results.json.
 """
 
 
-def write_gradescope_zip(*, out: Path, package: str | None = None,
-                         exercises: list[Exercise] | None = None) -> tuple[Path, float]:
-    """A Gradescope autograder zip: setup.sh and run_autograder at the root of the archive, and a
-    README.txt that says which total to set as the assignment's points. Returns (zip, that total).
+def gradescope_kit(*, out: Path, course: Course, package: str | None = None, kata_package: str | None = None,
+                   warn=lambda line: None, announce=lambda: None) -> tuple[Path, float]:
+    """The Gradescope zip for `course` (an assignment when `course.only`): it carries the course's
+    wheel, and kata's unless kata came from a package index, so nothing else need be published."""
+    with tempfile.TemporaryDirectory(prefix="kata-kit-") as tmp:
+        packages = kit_packages(course, package=package, kata_package=kata_package, carry=True,
+                                workdir=Path(tmp), warn=warn)
+        announce()
+        return write_gradescope_zip(out=out, packages=packages, course=course)
 
-    A `package` that names a local file (a wheel or an sdist of dl-kata) is put in the zip and
-    installed from there, for a course that is not on PyPI.
-    """
+
+def write_gradescope_zip(*, out: Path, package: str | None = None, packages: Packages | None = None,
+                         exercises: list[Exercise] | None = None, course: Course | None = None
+                         ) -> tuple[Path, float]:
+    """A Gradescope autograder zip: setup.sh and run_autograder at the root of the archive, the
+    wheels it installs, and a README.txt that says which total to set as the assignment's points.
+    Returns (zip, that total). `package` alone (one requirement; a local wheel goes in the zip) is
+    for the shipped course."""
     out = Path(out)
-    package = _check_package(default_package() if package is None else package)
-    extra: list[Path] = []
-    local = Path(package)
-    if local.suffix in (".whl", ".gz", ".zip") and local.is_file():
-        extra.append(local)
-        package = f"/autograder/source/{local.name}"
-    exercises = course_points() if exercises is None else exercises
+    if packages is None:
+        package = _check_package(default_package() if package is None else package)
+        local = Path(package)
+        carried = (local,) if local.suffix in (".whl", ".gz", ".zip") and local.is_file() else ()
+        packages = Packages("", f"{GRADESCOPE_SOURCE}/{local.name}" if carried else package, carried)
+    exercises = course_points(course) if exercises is None else exercises
     total = sum(e.max_score for e in exercises)
+    grade_args = ""
+    if course is not None:
+        grade_args = f" --course {shlex.quote(course.name)}" + "".join(f" --only {i}" for i in course.only)
     pymin = ", ".join(str(n) for n in PYTHON_MIN)
     pymin_text = ".".join(str(n) for n in PYTHON_MIN)
-    setup = (SETUP_SH.replace("@INDEX@", TORCH_CPU_INDEX).replace("@PACKAGE@", shlex.quote(package))
+    setup = (SETUP_SH.replace("@INDEX@", TORCH_CPU_INDEX)
+             .replace("@PACKAGE@", " ".join(shlex.quote(r) for r in packages.requirements))
              .replace("@PYMIN@", pymin).replace("@PYMIN_TEXT@", pymin_text))
     readme = (KIT_README.replace("@VERSION@", __version__).replace("@TOTAL@", pts(total))
+              .replace("@COURSE@", f"{course.label}" + (f", exercises {', '.join(course.only)}" if course.only else "")
+                       if course is not None else courses.SHIPPED)
               .replace("@PER_EXERCISE@", ", ".join(f"{e.id} {pts(e.max_score)}" for e in exercises))
-              .replace("@PYMIN_TEXT@", pymin_text).replace("@PACKAGE@", package))
+              .replace("@PYMIN_TEXT@", pymin_text).replace("@PACKAGE@", " and ".join(packages.requirements)))
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name, text, mode in (("setup.sh", setup, 0o755), ("run_autograder", RUN_AUTOGRADER, 0o755),
+        for name, text, mode in (("setup.sh", setup, 0o755),
+                                 ("run_autograder", RUN_AUTOGRADER.replace("@GRADE_ARGS@", grade_args), 0o755),
                                  ("README.txt", readme, 0o644)):
             info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
             info.external_attr = (stat.S_IFREG | mode) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, text)
-        for path in extra:
+        for path in packages.carried:
             zf.write(path, path.name)
     tmp.replace(out)
     return out, total

@@ -14,18 +14,24 @@ from pathlib import Path
 
 import click
 
-from . import __version__, api
+from . import __version__, api, courses
 from .course import CourseError
 from .manifest import ManifestError
 from .render import FORMATS, terminal as term
 from .results import ResultsError
+from .wheels import PackageError
 from .workspace import WorkspaceError
 
-EXPECTED = (api.KataError, WorkspaceError, ManifestError, ResultsError, CourseError, OSError)
+EXPECTED = (api.KataError, WorkspaceError, ManifestError, ResultsError, CourseError, PackageError, OSError)
 sandbox_option = click.option(
     "--sandbox", type=click.Choice(["auto", "required", "none"]), default=None,
     help="Grade inside a bubblewrap sandbox: auto (when it can run here; the default, or $KATA_SANDBOX),"
          " required (refuse without it) or none.")
+course_option = click.option("--course", "course_name", default=None, metavar="NAME",
+                              help="An installed course (see `kata courses`) or a course folder"
+                                   " (default: KATA_COURSE, else the shipped course).")
+only_option = click.option("--only", multiple=True, metavar="ID",
+                           help="These exercises alone, an assignment (repeatable).")
 workspace_option = click.option("--workspace", "-w", type=click.Path(path_type=Path), default=None,
                                 help="The learner's folder (default: found from the current directory).")
 
@@ -60,6 +66,10 @@ class KataGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("\nkata: interrupted", err=True)
             ctx.exit(130)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _silence_stdout() -> None:
@@ -203,11 +213,37 @@ def reset(exercise_id: str, workspace: Path | None) -> None:
 
 @cli.command()
 @click.argument("dest", type=click.Path(path_type=Path))
+@course_option
+@only_option
 @friendly
-def init(dest: Path) -> None:
-    """Create a fresh learner workspace in DEST (new or empty)."""
-    space = api.init(dest=dest)
-    click.echo(f"Created a kata workspace in {space.root}.\nNext: cd {dest} && kata")
+def init(dest: Path, course_name: str | None, only) -> None:
+    """Create a fresh learner workspace in DEST (new or empty) for a course, or some of its exercises."""
+    space = api.init(dest=dest, course=courses.named(course_name), only=list(only) or None)
+    course = api.course_of(space)
+    click.echo(f"Created a kata workspace in {space.root} for {course.label}"
+               f" ({_count(len(course.manifest), 'exercise')}).\nNext: cd {dest} && kata")
+
+
+@cli.command("courses")
+@friendly
+def courses_cmd() -> None:
+    """The installed courses: name, version, package and number of exercises."""
+    found = courses.installed()
+    custom = courses.from_env()
+    if not found and custom is None:
+        click.echo("No course is installed; kata's own (deep-learning) comes with it: reinstall kata.")
+        return
+    for entry in found:
+        try:
+            course = entry.load()
+            size = f"{_count(len(course.full_manifest), 'exercise'):>12}"
+        except Exception as exc:  # noqa: BLE001 - one broken course must not hide the others
+            size = f"broken: {str(exc).splitlines()[0]}"
+        default = "  (default)" if entry.name == courses.SHIPPED and custom is None else ""
+        click.echo(f"{entry.name:24} {entry.version:10} {entry.distribution:24} {size}{default}")
+    if custom is not None:
+        click.echo(f"{custom.name:24} {custom.version:10} {'KATA_COURSE=' + str(custom.root):24}"
+                   f" {_count(len(custom.full_manifest), 'exercise'):>12}  (default here: KATA_COURSE)")
 
 
 @cli.group()
@@ -215,15 +251,50 @@ def dev() -> None:
     """Tools for course authors."""
 
 
+def _dev_course(course_name: str | None):
+    """`--course`, else the course being written here (KATA_COURSE, the project around the current
+    folder), else the shipped course."""
+    return courses.named(course_name) if course_name else courses.for_dev()
+
+
+@dev.command("new")
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.option("--name", required=True, help="The course's name (lower case, words joined by -), e.g. nlp-basics.")
+@friendly
+def dev_new(dest: Path, name: str) -> None:
+    """Write a course project in DEST: pyproject.toml, a README for its author, one sample exercise."""
+    from . import authoring
+    folder, added = authoring.new_course(dest, name=name)
+    click.echo(f"Created the course project '{name}' in {folder}, with the sample exercise '{added.id}'.")
+    click.echo(f"Next: cd {dest} && kata dev check; pip install -e . makes it a course kata can install"
+               f" workspaces of (`kata init DIR --course {name}`).")
+
+
+@dev.command("add")
+@click.argument("exercise_id")
+@click.option("--chapter", required=True, help="The chapter folder, e.g. 02_vectors (made when it is new).")
+@click.option("--title", default=None, help="The exercise's title (default: from its id).")
+@friendly
+def dev_add(exercise_id: str, chapter: str, title: str | None) -> None:
+    """Add an exercise to the course project here: stub, solution, checks, a mutant, two hints."""
+    from . import authoring
+    course = authoring.editable_course()
+    added = authoring.add_exercise(course, exercise_id, chapter=chapter, title=title)
+    click.echo(f"Added '{added.id}' to the course '{course.name}':")
+    for path in added.files:
+        click.echo(f"  {path}")
+    click.echo(f"Next: write the exercise into these files, then `kata dev check --only {added.id}`.")
+
+
 @dev.command("check")
 @click.option("--only", multiple=True, help="Check only this exercise (repeatable).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=2, show_default=True)
+@course_option
 @friendly
-def dev_check(only, jobs) -> None:
+def dev_check(only, jobs, course_name) -> None:
     """The course proves itself: solutions 100 %, stubs 0, every mutant caught."""
     from . import devcheck
-    from .course import default_course
-    findings = devcheck.run(default_course(), only=list(only) or None, jobs=jobs)
+    findings = devcheck.run(_dev_course(course_name), only=list(only) or None, jobs=jobs)
     for f in findings:
         click.echo(f"{term.mark('passed' if f.ok else 'failed')} {f.exercise:26} {f.subject:34} {f.detail}")
     bad = [f for f in findings if not f.ok]
@@ -233,14 +304,14 @@ def dev_check(only, jobs) -> None:
 
 @dev.command("timings")
 @click.option("--only", multiple=True, help="Measure only this exercise (repeatable); the others keep theirs.")
+@course_option
 @friendly
-def dev_timings(only) -> None:
+def dev_timings(only, course_name) -> None:
     """Measure each check on the reference solution; write the per-check time limits' basis."""
     import json
 
     from . import devcheck
-    from .course import default_course
-    course = default_course()
+    course = _dev_course(course_name)
     try:
         known = json.loads(course.timings_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -302,61 +373,81 @@ def classroom() -> None:
     """Ready-made classroom CI: GitHub Classroom and Gradescope."""
 
 
+package_option = click.option(
+    "--package", default=None,
+    help="The course's package, as pip installs it (default: the installed course); may use ${{ secrets.NAME }}.")
+kata_package_option = click.option(
+    "--kata-package", default=None,
+    help="kata's own package, for a course other than the shipped one (default: this kata).")
+
+
+def _measuring() -> None:
+    click.echo("Measuring each exercise's points (grading the untouched stubs)…", err=True)
+
+
+def _warn(line: str) -> None:
+    click.echo(f"kata: warning: {line}", err=True)
+
+
 @classroom.command("github")
 @click.argument("repo", type=click.Path(path_type=Path))
-@click.option("--package", default=None,
-              help="What the workflow pip-installs (default: dl-kata==this version); may use ${{ secrets.NAME }}.")
+@course_option
+@only_option
+@package_option
+@kata_package_option
 @click.option("--force", is_flag=True, help="Replace an existing workflow.")
 @friendly
-def classroom_github(repo: Path, package: str | None, force: bool) -> None:
+def classroom_github(repo: Path, course_name: str | None, only, package: str | None, kata_package: str | None,
+                     force: bool) -> None:
     """Write .github/workflows/kata.yml into a learner's repository (a kata workspace)."""
     from . import classroom as cls
-    cls.github_target(repo=repo, force=force)  # refuse before the time spent measuring
-    cls.workflow_text(package, exercises=[])  # and a --package that cannot go in
-    click.echo("Measuring each exercise's points (grading the untouched stubs)…", err=True)
-    exercises = cls.course_points()
-    target = cls.write_github_workflow(repo=repo, package=package, force=force, exercises=exercises)
+    cls.github_target(repo=repo, force=force)
+    course = api.course_of(api.open_workspace(workspace=repo))
+    if course_name and courses.named(course_name).name != course.name:
+        raise api.KataError(f"{repo} is a workspace of the course '{course.name}', not '{course_name}'")
+    course = course.assignment(list(only) or None)
+    target, exercises = cls.github_kit(repo=repo, course=course, package=package, kata_package=kata_package,
+                                       force=force, warn=_warn, announce=_measuring)
     total = sum(e.max_score for e in exercises)
     click.echo(f"Wrote {target}: every push is graded and the points go to GitHub Classroom"
-               f" ({len(exercises)} exercises, one reporter runner each, {total:g} points on a CPU runner).")
-    click.echo(f"It installs {package or cls.default_package()}; if that is not on PyPI, pass"
-               " --package with a git URL of your kata (see the README).")
+               f" ({course.label}: {_count(len(exercises), 'exercise')}, one reporter runner each, {total:g} points on a"
+               " CPU runner).")
 
 
 @classroom.command("gradescope")
 @click.argument("out", type=click.Path(path_type=Path))
-@click.option("--package", default=None,
-              help="What setup.sh pip-installs (default: dl-kata==this version); a local wheel is put in the zip.")
+@course_option
+@only_option
+@package_option
+@kata_package_option
 @friendly
-def classroom_gradescope(out: Path, package: str | None) -> None:
-    """Build a Gradescope autograder zip (setup.sh + run_autograder + README.txt) at OUT."""
+def classroom_gradescope(out: Path, course_name: str | None, only, package: str | None,
+                         kata_package: str | None) -> None:
+    """Build a Gradescope autograder zip (setup.sh, run_autograder, README.txt and the wheels) at OUT."""
     from . import classroom as cls
-    click.echo("Measuring each exercise's points (grading the untouched stubs)…", err=True)
-    target, total = cls.write_gradescope_zip(out=out, package=package)
-    click.echo(f"Wrote {target}: upload it as the assignment's autograder on Gradescope.")
+    course = courses.named(course_name).assignment(list(only) or None)
+    target, total = cls.gradescope_kit(out=out, course=course, package=package, kata_package=kata_package,
+                                       warn=_warn, announce=_measuring)
+    click.echo(f"Wrote {target} for {course.label} ({_count(len(course.manifest), 'exercise')}): upload it as the"
+               " assignment's autograder on Gradescope.")
     click.echo(f"Set the assignment's total points to {total:g} (the most a submission scores on"
                " Gradescope's CPU machines, where GPU-only checks are skipped; also in README.txt).")
-    if package is None:
-        click.echo(f"setup.sh installs {cls.default_package()} from PyPI; to put your own kata in the zip, build"
-                   " a wheel (pip wheel --no-deps . -w dist) and pass it with --package.")
 
 
 @classroom.command("grade")
 @click.argument("submission", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="gradescope", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Where to write the results.")
-@click.option("--only", multiple=True, help="Grade only this exercise (repeatable).")
+@only_option
+@course_option
 @click.option("--require-gpu", is_flag=True, help="Count GPU-only checks even without a GPU.")
 @friendly
-def classroom_grade(submission: Path, fmt: str, out: Path, only, require_gpu: bool) -> None:
+def classroom_grade(submission: Path, fmt: str, out: Path, only, course_name: str | None, require_gpu: bool) -> None:
     """Grade one uploaded SUBMISSION (a workspace or loose exercise files) without writing into it."""
     from . import batch as batching
-    from .course import default_course
     from .render import render
-    course = default_course()
-    for i in only:
-        course.manifest.get(i)
-    row = batching.grade_submission(submission, course=course, require_gpu=require_gpu, only=list(only) or None)
+    course = courses.named(course_name).assignment(list(only) or None)
+    row = batching.grade_submission(submission, course=course, require_gpu=require_gpu)
     if row.report is None:
         if fmt == "gradescope":  # the learner reads results.json, not the log: say it there too
             import json
@@ -380,21 +471,21 @@ def classroom_grade(submission: Path, fmt: str, out: Path, only, require_gpu: bo
               help="Submissions graded side by side.")
 @click.option("--require-gpu", is_flag=True, help="Count GPU-only checks even without a GPU.")
 @click.option("--only", multiple=True, help="Grade only this exercise (repeatable); the gradebook has only its columns.")
+@course_option
 @click.option("--sandbox", type=click.Choice(["required", "none"]), default="required", show_default=True,
               help="Grade each submission in its own bubblewrap sandbox; `none` only where every submission is trusted.")
 @friendly
-def batch(folder: Path, out: Path, reports: Path | None, jobs: int, require_gpu: bool, only, sandbox: str) -> None:
+def batch(folder: Path, out: Path, reports: Path | None, jobs: int, require_gpu: bool, only, course_name: str | None,
+          sandbox: str) -> None:
     """Grade every submission in FOLDER (workspaces or folders of loose exercise files): a gradebook
     CSV and one report per student."""
     from . import batch as batching
-    from .course import default_course
-    for i in only:  # an unknown id is refused before anything is graded
-        default_course().manifest.get(i)
+    course = courses.named(course_name).assignment(list(only) or None)  # an unknown id is refused first
     total = len(batching.folders_to_grade(folder, out=out, reports=reports))
     with click.progressbar(length=total, label="Grading", item_show_func=lambda name: name,
                            file=sys.stderr) as bar:
         rows = batching.grade_batch(root=folder, out=out, reports=reports, jobs=jobs, require_gpu=require_gpu,
-                                    only=list(only) or None, sandbox=sandbox,
+                                    course=course, sandbox=sandbox,
                                     on_result=lambda row: bar.update(1, row.name))
     graded = [r for r in rows if r.report is not None]
     click.echo(f"Graded {len(graded)}/{len(rows)} submissions → {out}")

@@ -103,17 +103,55 @@ def _missing_files(course: Course, spec: ExerciseSpec) -> list[str]:
 
 
 def stray_files(course: Course) -> list[Finding]:
-    """Files that no manifest entry accounts for."""
+    """Every way the course's files and its manifest disagree, one finding each (one that holds
+    when there is none): files no manifest entry accounts for, stale timings, and stubs whose
+    functions the solution does not define."""
     known = {spec.relpath for spec in course.manifest}
     checks = {spec.check_relpath for spec in course.manifest}
     ids = {spec.id for spec in course.manifest}
-    stray = [p for folder in (course.stubs_dir, course.solutions_dir)
-             for p in folder.rglob("*.py") if "__pycache__" not in p.parts
-             and str(p.relative_to(folder)) not in known]
-    stray += [p for p in course.checks_dir.rglob("test_*.py") if str(p.relative_to(course.checks_dir)) not in checks]
-    stray += [p for folder in (course.mutants_dir, course.alternatives_dir) if folder.is_dir()
-              for p in folder.iterdir() if p.is_dir() and p.name not in ids and p.name != "__pycache__"]
-    return [Finding("course", "files", not stray, "; ".join(f"{p} is not in the manifest" for p in stray))]
+    problems = [f"{p} is not in the manifest" for folder in (course.stubs_dir, course.solutions_dir)
+                if folder.is_dir() for p in sorted(folder.rglob("*.py"))
+                if "__pycache__" not in p.parts and str(p.relative_to(folder)) not in known]
+    problems += [f"{p} is not in the manifest (no exercise has these checks)"
+                 for p in sorted(course.checks_dir.rglob("test_*.py"))
+                 if str(p.relative_to(course.checks_dir)) not in checks]
+    problems += [f"{p} is for no exercise of the manifest" for folder in (course.mutants_dir, course.alternatives_dir)
+                 if folder.is_dir() for p in sorted(folder.iterdir())
+                 if p.is_dir() and p.name not in ids and p.name != "__pycache__"]
+    problems += _stale_timings(course, ids)
+    for spec in course.manifest:
+        problems += _interface(course, spec)
+    if not problems:
+        return [Finding("course", "files", True, "the manifest and the files agree")]
+    return [Finding("course", "files", False, problem) for problem in problems]
+
+
+def _stale_timings(course: Course, ids: set[str]) -> list[str]:
+    import json
+    try:
+        data = json.loads(course.timings_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError):
+        return [f"{course.timings_path} is not valid JSON; run `kata dev timings`"]
+    return [f"{course.timings_path} has timings for '{i}', which the manifest does not list; run `kata dev timings`"
+            for i in data if i not in ids]
+
+
+def _interface(course: Course, spec: ExerciseSpec) -> list[str]:
+    """The stub's top-level functions and classes that the solution lacks (the learner fills in
+    the stub's interface; a solution without it grades something else)."""
+    import ast
+    names = {}
+    for label, path in (("stub", course.stubs_dir / spec.relpath), ("solution", course.solutions_dir / spec.relpath)):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, ValueError):
+            return []  # a missing or broken file has its own finding
+        names[label] = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))
+                        and not n.name.startswith("_")}
+    return [f"{spec.id}: the stub defines {name}, the solution {course.solutions_dir / spec.relpath} does not"
+            for name in sorted(names["stub"] - names["solution"])]
 
 
 def _docstring(path: Path) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 if sys.version_info >= (3, 11):
@@ -61,6 +61,12 @@ class Manifest:
     @property
     def ids(self) -> list[str]:
         return [e.id for e in self.exercises]
+
+    def subset(self, ids) -> "Manifest":
+        """These exercises alone (an assignment), in course order, numbered from 1 again."""
+        wanted = set(ids)
+        kept = [e for e in self.exercises if e.id in wanted]
+        return Manifest(tuple(replace(e, index=n) for n, e in enumerate(kept)), self.path)
 
     def get(self, name: str) -> ExerciseSpec:
         """The exercise called `name`: its id, or its number as `kata list` shows it (from 1).

@@ -28,7 +28,8 @@ import pytest
 
 from . import events as ev
 from .checks.helpers import Feedback, take_curves
-from .course import CourseError, default_course
+from . import courses
+from .course import CourseError
 from .loader import SubmissionLoadError, learner_frames, learner_traceback, load_submission
 from .manifest import ExerciseSpec, ManifestError
 from .results import clean_curves
@@ -113,7 +114,7 @@ class KataSession:
         root, file = config.getoption("kata_root"), config.getoption("kata_file")
         if root is None and file is None:
             try:
-                root = default_course().solutions_dir
+                root = courses.for_dev().solutions_dir
             except CourseError as exc:
                 raise pytest.UsageError(str(exc)) from None
         return cls(root=Path(root).resolve() if root else None,
@@ -135,7 +136,7 @@ class KataSession:
     def _lookup(self, exercise_id: str) -> ExerciseSpec | None:
         if self._specs is None:
             try:
-                self._specs = {s.id: s for s in default_course().manifest}
+                self._specs = {s.id: s for s in courses.for_dev().manifest}
             except (CourseError, ManifestError):
                 self._specs = {}
         return self._specs.get(exercise_id)

@@ -187,6 +187,8 @@ class SandboxEngine:
             args += ["--ro-bind", str(src), str(dest)]
         for hidden in (self.course.solutions_dir, self.course.alternatives_dir, self.course.mutants_dir):
             hidden = Path(hidden).resolve()
+            if not hidden.is_dir():  # nothing to hide, and no mount point in a read-only bind
+                continue
             for src, dest in self.binds:
                 if _inside(hidden, src):
                     args += ["--tmpfs", str(dest / hidden.relative_to(src))]

@@ -72,9 +72,14 @@ LOSSES = frozenset(f"aten::{op}" for op in (
     "multilabel_margin_loss", "multi_margin_loss", "hinge_embedding_loss", "margin_ranking_loss",
     "cosine_embedding_loss", "triplet_margin_loss", "ctc_loss", "_ctc_loss"))
 NMS = frozenset({"torchvision::nms"})
+ATTENTION = frozenset(f"aten::{op}" for op in (
+    "scaled_dot_product_attention", "_scaled_dot_product_attention_math", "_fused_sdp_choice",
+    "_scaled_dot_product_flash_attention", "_scaled_dot_product_flash_attention_for_cpu",
+    "_scaled_dot_product_efficient_attention", "_scaled_dot_product_cudnn_attention",
+    "_native_multi_head_attention", "_transformer_encoder_layer_fwd"))
 # Operators that reach the dispatcher under their own name (the others, linear and the recurrent
 # cells, are decomposed into matrix products before it, and are seen by the function mode only).
-DISPATCHED = CONVOLUTION | POOLING | SOFTMAX | LOGSUMEXP | LOSSES | NMS
+DISPATCHED = CONVOLUTION | POOLING | SOFTMAX | LOGSUMEXP | LOSSES | NMS | ATTENTION
 AUTOGRAD = "autograd"  # the engine's run_backward
 EVERYTHING = "torch"  # every torch operation and every import of torch
 
@@ -87,6 +92,7 @@ OPERATIONS: dict[str, frozenset[str] | str] = {
     "torch.logsumexp": LOGSUMEXP,
     "torch.nn.functional.cross_entropy": LOSSES,
     "torchvision.ops.nms": NMS,
+    "torch.nn.functional.scaled_dot_product_attention": ATTENTION,
     "torch.autograd.grad": AUTOGRAD,
     "torch": EVERYTHING,
 }

@@ -30,7 +30,7 @@ import click
 
 from . import api, channel
 from . import workspace as ws
-from .course import Course, default_course
+from .course import Course
 from .manifest import ExerciseSpec
 from .render import terminal as term
 from .results import ExerciseResult
@@ -272,7 +272,7 @@ def watch(*, workspace: ws.Workspace, course: Course | None = None, stop: thread
     """`kata watch`: watch the workspace's exercises with watchfiles and stdin for keys."""
     if not workspace.writable:
         raise api.KataError("watch works on a learner's workspace, not on the solutions")
-    session = Session(workspace=workspace, course=course or default_course(), echo=echo, grade=grade,
+    session = Session(workspace=workspace, course=course or api.course_of(workspace), echo=echo, grade=grade,
                       clear=lambda: clear_screen(sys.stdout))
     with contextlib.ExitStack() as stack:
         if keys is None:

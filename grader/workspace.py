@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import courses
 from .course import Course
 from .manifest import MANIFEST, ExerciseSpec
 from .results import GradeReport, ResultsError
@@ -27,6 +28,7 @@ class Workspace:
     root: Path
     exercises_dir: Path
     writable: bool = True  # False when grading the reference solutions
+    course: Course | None = None  # set for the reference solutions; a learner's is in .kata/course.json
 
     @property
     def state_dir(self) -> Path:
@@ -108,7 +110,8 @@ def find(start: Path | None = None, explicit: Path | None = None) -> Workspace:
 
 
 def for_solutions(course: Course) -> Workspace:
-    return Workspace(course.root, course.solutions_dir, writable=False)
+    # rooted at the solutions' parent: a layout may keep them outside the course's own folder
+    return Workspace(course.solutions_dir.parent, course.solutions_dir, writable=False, course=course)
 
 
 def init(dest: Path, course: Course) -> Workspace:
@@ -116,9 +119,21 @@ def init(dest: Path, course: Course) -> Workspace:
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise WorkspaceError(f"{dest} is not empty; choose a new or empty folder")
     exercises = dest / "exercises"
-    shutil.copytree(course.stubs_dir, exercises, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    if not course.only:
+        shutil.copytree(course.stubs_dir, exercises, ignore=ignore)
+    else:  # an assignment: its stubs and their chapters' READMEs alone
+        exercises.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(course.manifest_path, exercises / "manifest.toml")
+        for spec in course.manifest:
+            for name in (spec.relpath, f"{spec.dir}/README.md"):
+                source = course.stubs_dir / name
+                if source.is_file():
+                    (exercises / name).parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(source, exercises / name)
     (dest / STATE).mkdir()
     (dest / STATE / ".gitignore").write_text("backups/\n", encoding="utf-8")
+    courses.write_record(dest / STATE, course)
     return Workspace(dest.resolve(), exercises.resolve())
 
 

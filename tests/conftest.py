@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from grader import api
-from grader.course import default_course
+from grader.courses import default as default_course
 from grader.loader import load_submission
 
 HERE = Path(__file__).parent

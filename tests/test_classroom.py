@@ -29,13 +29,20 @@ def runner():
 
 # --- GitHub Classroom ---------------------------------------------------------------------------
 
+COURSE_GIT = "git+https://example.org/course.git@v1"
+KATA_GIT = "dl-kata @ git+https://example.org/kata.git@v0.2.0"
+
+
 def test_github_workflow_is_written_into_a_learner_repo(workspace, runner):
-    result = runner.invoke(cli, ["classroom", "github", str(workspace.root)])
+    result = runner.invoke(cli, ["classroom", "github", str(workspace.root), "--package", COURSE_GIT,
+                                 "--kata-package", KATA_GIT])
     assert result.exit_code == 0, result.output
     assert "2 exercises, one reporter runner each, 6 points" in result.output
+    assert "cannot look inside" in result.output  # a git URL: kata says it took it on trust
     text = (workspace.root / ".github" / "workflows" / "kata.yml").read_text()
-    assert "KATA_PACKAGE: 'dl-kata==" in text
-    assert 'pip install --extra-index-url https://download.pytorch.org/whl/cpu "$KATA_PACKAGE"' in text
+    assert f"KATA_PACKAGE: '{KATA_GIT}'" in text and f"COURSE_PACKAGE: '{COURSE_GIT}'" in text
+    assert ('pip install --extra-index-url https://download.pytorch.org/whl/cpu "$KATA_PACKAGE" "$COURSE_PACKAGE"'
+            in text)
     assert "kata grade --workspace . --format html" in text and "id: kata" in text
     # one runner per exercise, each read from its own variable, with the fallback's zero behind it
     assert "runners: adder,greeter" in text
@@ -68,7 +75,8 @@ def test_github_workflow_is_not_overwritten_without_force(workspace, runner):
     target.write_text("mine\n")
     result = runner.invoke(cli, ["classroom", "github", str(workspace.root)])
     assert result.exit_code == 2 and "--force" in result.output and target.read_text() == "mine\n"
-    result = runner.invoke(cli, ["classroom", "github", str(workspace.root), "--force", "--package", "dl-kata>=0.1"])
+    result = runner.invoke(cli, ["classroom", "github", str(workspace.root), "--force", "--package", COURSE_GIT,
+                                 "--kata-package", "dl-kata>=0.1"])
     assert result.exit_code == 0 and "KATA_PACKAGE: 'dl-kata>=0.1'" in target.read_text()
 
 
@@ -90,7 +98,8 @@ def test_package_is_quoted_not_expanded():
 
 def test_gradescope_zip(course, tmp_path, runner):
     out = tmp_path / "dist" / "autograder.zip"
-    result = runner.invoke(cli, ["classroom", "gradescope", str(out)])
+    result = runner.invoke(cli, ["classroom", "gradescope", str(out), "--package", "fake-course==1.0",
+                                 "--kata-package", "dl-kata==0.2.0"])
     assert result.exit_code == 0, result.output
     assert "Set the assignment's total points to 6 " in result.output  # the fake course on a CPU
     with zipfile.ZipFile(out) as zf:
@@ -101,9 +110,10 @@ def test_gradescope_zip(course, tmp_path, runner):
         setup, run = zf.read("setup.sh").decode(), zf.read("run_autograder").decode()
         readme = zf.read("README.txt").decode()
     assert setup.startswith("#!/usr/bin/env bash") and run.startswith("#!/usr/bin/env bash")
-    assert " dl-kata==" in setup and "sys.version_info >= (3, 10)" in setup
+    assert " dl-kata==0.2.0 fake-course==1.0\n" in setup and "sys.version_info >= (3, 10)" in setup
     assert "Set the assignment's total points to 6:" in readme and "adder 5, greeter 1" in readme
-    assert 'kata classroom grade /autograder/submission --format gradescope --out "$RESULTS"' in run
+    assert ('kata classroom grade /autograder/submission --course course --format gradescope --out "$RESULTS"'
+            in run)
     assert "RESULTS=/autograder/results/results.json" in run
     if shutil.which("bash"):
         for name, text in (("setup.sh", setup), ("run_autograder", run)):

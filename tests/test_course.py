@@ -11,7 +11,7 @@ import pytest
 
 from grader import devcheck
 from grader.api import _cpu_count
-from grader.course import default_course
+from grader.courses import default as default_course
 
 COURSE = default_course()
 

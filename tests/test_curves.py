@@ -244,7 +244,7 @@ def fit(*args, **kwargs):
 
 @pytest.fixture(scope="module")
 def course():
-    from grader.course import default_course
+    from grader.courses import default as default_course
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("KATA_COURSE", raising=False)
         yield default_course()

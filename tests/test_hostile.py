@@ -273,7 +273,7 @@ def test_unsandboxed_grading_cannot_hide_the_solutions(course, neighbour):
 def test_the_shipped_solutions_are_out_of_reach_in_the_sandbox(bwrap, tmp_path, monkeypatch):
     """The real course, as installed here: the submission looks for the reference solution next to
     the grader package, inside it, through default_course() and at its absolute path."""
-    from grader.course import default_course
+    from grader.courses import default as default_course
     monkeypatch.delenv("KATA_COURSE", raising=False)
     course = default_course()
     space = api.init(dest=tmp_path / "ws", course=course)

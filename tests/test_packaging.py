@@ -8,13 +8,16 @@ import sys
 import zipfile
 from pathlib import Path
 
+from grader.manifest import load as load_manifest
+
 ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = load_manifest(ROOT / "exercises" / "manifest.toml").ids
 
 PROBE = """
 import sys
 from pathlib import Path
 from grader.cli import cli
-from grader.course import default_course
+from grader.courses import default as default_course
 course = default_course()
 assert Path(course.root).is_relative_to(Path(sys.argv[1])), course.root
 spec = course.manifest.get("losses")
@@ -22,6 +25,13 @@ assert (course.solutions_dir / spec.relpath).is_file() and course.check_module(s
 assert sorted(course.mutants_dir.glob("losses/*.py")), "no mutants"
 cli(["init", "ws"], standalone_mode=False)
 assert Path("ws/exercises/03_losses/losses.py").read_text() == (course.stubs_dir / spec.relpath).read_text()
+from grader import sandbox  # the wheel's layout: the solutions inside the package are hidden
+engine = sandbox.SandboxEngine(course)
+command = engine.command(Path("/tmp"))
+hidden = {command[i + 1] for i, word in enumerate(command) if word == "--tmpfs"}
+for folder in (course.solutions_dir, course.mutants_dir, course.alternatives_dir):
+    assert str(engine.inside(folder)) in hidden, (folder, sorted(hidden))
+engine.close()
 print("OK", len(course.manifest.ids))
 """
 
@@ -43,4 +53,4 @@ def test_the_wheel_ships_the_course_and_an_installed_kata_uses_it(tmp_path):
     env["PYTHONPATH"] = str(site)
     run = subprocess.run([sys.executable, "-c", PROBE, str(site)], cwd=tmp_path, env=env,
                          capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0 and run.stdout.splitlines()[-1] == "OK 17", run.stdout + run.stderr[-3000:]
+    assert run.returncode == 0 and run.stdout.splitlines()[-1] == f"OK {len(SHIPPED)}", run.stdout + run.stderr[-3000:]

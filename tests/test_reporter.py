@@ -13,6 +13,7 @@ from grader.render.classroom import BUDGET, runners
 from grader.results import CheckResult, ExerciseResult, GradeReport
 
 from .actions_model import MAX_ARG_STRLEN, js_number, js_to_fixed, run_reporter
+from .test_packaging import SHIPPED
 
 
 def reporter_env(report: GradeReport) -> tuple[str, dict[str, str]]:
@@ -88,7 +89,7 @@ def untouched_real_course(tmp_path_factory):
     import os
 
     from grader import api
-    from grader.course import default_course
+    from grader.courses import default as default_course
     saved = os.environ.pop("KATA_COURSE", None)
     try:
         course = default_course()
@@ -127,7 +128,7 @@ def _every_exercise_passing(report: GradeReport) -> GradeReport:
 def test_every_runner_fits_in_an_environment_string(untouched_real_course, state):
     report = {"untouched": lambda r: r, "every exercise erroring": _every_exercise_erroring,
               "every exercise passing": _every_exercise_passing}[state](untouched_real_course)
-    assert len(report.exercises) == 17 and report.max_score > 500
+    assert len(report.exercises) == len(SHIPPED) and report.max_score > 500
     names, env = reporter_env(report)
     for key, value in env.items():
         assert len(value) <= BUDGET, f"{key}: {len(value)} bytes"

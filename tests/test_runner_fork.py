@@ -13,7 +13,7 @@ SCRIPT = textwrap.dedent("""
     x = torch.randn(32, 64, 64, 64)
     torch.nn.functional.conv2d(x, torch.randn(8, 64, 3, 3))  # starts the parent's thread pool
     from grader import api
-    from grader.course import default_course
+    from grader.courses import default as default_course
     course = default_course()
     spec = course.manifest.get("losses")
     result = api.grade_files([spec], {"losses": course.solutions_dir / spec.relpath}, course=course)[0]

@@ -13,7 +13,7 @@ import shutil
 import pytest
 
 from grader import api
-from grader.course import default_course
+from grader.courses import default as default_course
 
 from .conftest import SUBMISSIONS, digest
 

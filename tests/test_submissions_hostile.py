@@ -16,7 +16,7 @@ from __future__ import annotations
 import pytest
 
 from grader import api
-from grader.course import default_course
+from grader.courses import default as default_course
 
 from .conftest import SUBMISSIONS
 

@@ -18,7 +18,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from grader.course import default_course
+from grader.courses import default as default_course
 from grader.tripwire import Hit, Tripwire, plan
 
 MANIFEST = default_course().manifest

@@ -270,6 +270,17 @@ def assert_unchanged(before: Any, after: Any, name: str, *, mistake: str) -> Non
         raise Feedback(f"{name} was modified by your function. Likely mistake: {mistake}.")
 
 
+def learner_call(fn: Callable[[], Any], what: str, hint: str) -> Any:
+    """Run a call into the learner's code; an exception other than NotImplementedError (the stub's)
+    becomes feedback that names the call and the likely mistake."""
+    try:
+        return fn()
+    except (NotImplementedError, Feedback):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the learner's error is the feedback
+        raise Feedback(f"{what} raised {type(exc).__name__}: {exc}\nLikely mistake: {hint}.") from None
+
+
 def expect_raises(exc_type: type[BaseException], fn: Callable[[], Any], name: str,
                   *, why: str) -> BaseException:
     """fn() must raise exc_type; `why` explains what should have caused it."""

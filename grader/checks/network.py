@@ -1,7 +1,7 @@
 """The network of chapter 02 (one sigmoid hidden layer, linear output, MSE), for its checks.
 
 feed_forward, update_weights and chain_rule all grade this network: the worked setup of
-CURRICULUM.md, seeded problems of any shape, the float64 torch oracle, and the judging of what
+docs/curriculum.md, seeded problems of any shape, the float64 torch oracle, and the judging of what
 update_weights and chain_rule return alike (caller's arrays, train's losses and weights) live here once.
 Everything is bound at import, before a submission is loaded (it may reassign module attributes).
 """
@@ -23,7 +23,7 @@ _ndarray = np.ndarray
 
 LABELS = ["W_h", "b_h", "W_o", "b_o"]
 
-# The worked setup of CURRICULUM.md (float32, as given there).
+# The worked setup of docs/curriculum.md (float32, as given there).
 WORKED_X = _np_array([[1.0, 1.0]], dtype=_float32)
 WORKED_Y = _np_array([[0.0]], dtype=_float32)
 WORKED_W = [

@@ -1,7 +1,7 @@
 """Hidden checks for `feed_forward`: a one-hidden-layer network's prediction and its MSE loss.
 
 Oracle: the same network written with torch in float64 (the learner's file is NumPy only), and
-the worked numbers of CURRICULUM.md.
+the worked numbers of docs/curriculum.md.
 """
 import numpy as np
 import pytest
@@ -82,7 +82,7 @@ def _distinct(diagnose, expected, rtol=1e-4, atol=1e-6):
 
 @pytest.mark.points(1)
 def test_predict_worked_example(sub):
-    """predict on the worked example: inputs [[1, 1]], float32 weights of CURRICULUM.md."""
+    """predict on the worked example: inputs [[1, 1]], float32 weights of docs/curriculum.md."""
     x, y, weights = copies(WORKED_X, WORKED_Y, WORKED_W)
     got = sub.predict(x, weights)
     check_array(got, "predict(inputs, weights)", shape=(1, 1), dtype="floating")

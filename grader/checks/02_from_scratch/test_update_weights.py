@@ -3,7 +3,7 @@
 Oracles: the exact gradient by torch autograd in float64 on the same weights (a forward
 difference with eps = 1e-4 is within about 1e-3 of it here), a float64 finite-difference step
 written in this module (for naming the "already-updated weights" mistake), and the worked setup
-of CURRICULUM.md (loss about 0.3346 at the start, falling steadily over 100 epochs).
+of docs/curriculum.md (loss about 0.3346 at the start, falling steadily over 100 epochs).
 
 A step is judged by the gradient it implies, (old - new) / lr, so that the message can show the
 gradient the learner's code used next to the true one.

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from grader.checks.helpers import Feedback, assert_close, check_array, randn, torch_generator
+from grader.checks.helpers import Feedback, assert_close, check_array, learner_call, randn, torch_generator
 
 # Oracles and library functions, bound at import (before the submission is loaded).
 from torch.autograd import gradcheck as _gradcheck
@@ -30,16 +30,6 @@ LINEAR_SHAPES = [(1, 3, 5), (4, 5, 3), (7, 6, 6), (2, 1, 4)]   # (batch, in_feat
 NOT_TRANSPOSED = "x @ weight without the transpose; the layer computes x @ weight.T + bias"
 
 
-def _call(fn, what: str, hint: str):
-    """Run a submission call; an exception other than NotImplementedError becomes feedback."""
-    try:
-        return fn()
-    except NotImplementedError:
-        raise
-    except Feedback:
-        raise
-    except Exception as exc:  # noqa: BLE001 - the learner's error is the feedback
-        raise Feedback(f"{what} raised {type(exc).__name__}: {exc}\nLikely mistake: {hint}.") from None
 
 
 def _make_linear(sub, n_in: int, n_out: int):
@@ -119,10 +109,10 @@ def test_linear_forward_matches_nn_linear(sub, batch, n_in, n_out):
     layer = _make_linear(sub, n_in, n_out)
     weight, bias = _set_params(layer, n_in, n_out, seed=10 * n_in + n_out)
     reference = _RefLinear(n_in, n_out)
-    _call(lambda: reference.load_state_dict(layer.state_dict()), "nn.Linear.load_state_dict(your state_dict)",
+    learner_call(lambda: reference.load_state_dict(layer.state_dict()), "nn.Linear.load_state_dict(your state_dict)",
           "weight must be (out_features, in_features) and bias (out_features,)")
     x = randn(batch, n_in, seed=batch + 100 * n_in)
-    got = _call(lambda: layer(x.clone()), f"Linear({n_in}, {n_out})(x) with x of shape {tuple(x.shape)}",
+    got = learner_call(lambda: layer(x.clone()), f"Linear({n_in}, {n_out})(x) with x of shape {tuple(x.shape)}",
                 NOT_TRANSPOSED)
     check_array(got, f"Linear({n_in}, {n_out})(x)", shape=(batch, n_out), dtype="floating", kind="tensor")
     with _no_grad():
@@ -142,7 +132,7 @@ def test_linear_worked_example(sub):
     with _no_grad():
         weight.copy_(_tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
         bias.copy_(_tensor([0.0, 0.0, 1.0]))
-    got = _call(lambda: layer(_tensor([[1.0, 1.0]])), "Linear(2, 3)(x)", NOT_TRANSPOSED)
+    got = learner_call(lambda: layer(_tensor([[1.0, 1.0]])), "Linear(2, 3)(x)", NOT_TRANSPOSED)
     check_array(got, "Linear(2, 3)(x)", shape=(1, 3), dtype="floating", kind="tensor")
     assert_close(got, _tensor([[3.0, 7.0, 12.0]]), "Linear(2, 3)([[1, 1]])", rtol=1e-6, atol=1e-6,
                  diagnose=[("the bias is missing", _tensor([[3.0, 7.0, 11.0]]))],
@@ -161,7 +151,7 @@ def test_linear_gradients(sub, batch, n_in, n_out):
     x_ref = x.detach().clone().requires_grad_(True)
     upstream = randn(batch, n_out, seed=5 + batch)
     layer.zero_grad()
-    out = _call(lambda: layer(x), f"Linear({n_in}, {n_out})(x)", NOT_TRANSPOSED)
+    out = learner_call(lambda: layer(x), f"Linear({n_in}, {n_out})(x)", NOT_TRANSPOSED)
     check_array(out, f"Linear({n_in}, {n_out})(x)", shape=(batch, n_out), dtype="floating", kind="tensor")
     if out.grad_fn is None:
         raise Feedback("Linear's output has no grad_fn: autograd recorded nothing. Do not use "
@@ -231,7 +221,7 @@ def test_mlp_forward(sub, sizes, batch):
     linears = _mlp_linears(sub, model, sizes)
     params = [_set_params(layer, sizes[i], sizes[i + 1], seed=31 * i + len(sizes)) for i, layer in enumerate(linears)]
     x = randn(batch, sizes[0], seed=11 * batch + sizes[0]) * 2
-    got = _call(lambda: model(x.clone()), f"MLP({sizes})(x)", MLP_CALL_HINT)
+    got = learner_call(lambda: model(x.clone()), f"MLP({sizes})(x)", MLP_CALL_HINT)
     check_array(got, f"MLP({sizes})(x)", shape=(batch, sizes[-1]), dtype="floating", kind="tensor")
     with _no_grad():
         want = _oracle_mlp(x, params)
@@ -259,7 +249,7 @@ def test_mlp_learns_xor(sub):
     optimizer = _Adam(params, lr=0.05)
     loss = None
     for _ in range(150):
-        out = _call(lambda: model(x), f"MLP({sizes})(x)", MLP_CALL_HINT)
+        out = learner_call(lambda: model(x), f"MLP({sizes})(x)", MLP_CALL_HINT)
         loss = _bce_logits(out, y)
         optimizer.zero_grad()
         loss.backward()
@@ -287,7 +277,7 @@ def _check_square_function(sub):
 
 def _square_output(sub, x):
     _check_square_function(sub)
-    y = _call(lambda: sub.square(x), "square(x)", "forward should return x * x")
+    y = learner_call(lambda: sub.square(x), "square(x)", "forward should return x * x")
     check_array(y, "square(x)", shape=tuple(x.shape), dtype=x.dtype, kind="tensor")
     if x.requires_grad:
         node = y.grad_fn
@@ -333,7 +323,7 @@ def test_square_gradcheck(sub):
     """Square passes torch.autograd.gradcheck in float64."""
     x = randn(3, 4, seed=99, dtype=_float64, requires_grad=True)
     _square_output(sub, x)
-    ok = _call(lambda: _gradcheck(sub.square, (x,), eps=1e-6, atol=1e-5, raise_exception=False),
+    ok = learner_call(lambda: _gradcheck(sub.square, (x,), eps=1e-6, atol=1e-5, raise_exception=False),
                "torch.autograd.gradcheck(square, (x,))", "backward should return grad_output * 2 * x")
     if not ok:
         raise Feedback("torch.autograd.gradcheck(square, (x,)) failed on a float64 input: the "

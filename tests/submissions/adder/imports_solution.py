@@ -12,7 +12,7 @@ FOUND = None
 def _candidates():
     yield from SOLUTIONS
     try:
-        from grader.course import default_course
+        from grader.courses import default as default_course
         yield default_course().solutions_dir / "01_basics" / "adder.py"
     except Exception:  # noqa: BLE001
         pass

@@ -18,7 +18,7 @@ def _candidates():
     yield package.parent / "solutions" / RELPATH
     yield package / "course" / "solutions" / RELPATH
     try:
-        from grader.course import default_course
+        from grader.courses import default as default_course
         yield default_course().solutions_dir / RELPATH
     except Exception:  # noqa: BLE001
         pass
