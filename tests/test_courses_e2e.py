@@ -110,7 +110,10 @@ def _run(bin_dir: Path, cwd: Path, *args: str, ok: bool = True, extra_env: dict 
     return done
 
 
-def test_a_course_of_ones_own_from_scaffold_to_a_gradescope_score(venv):
+@pytest.fixture(scope="module")
+def vector_course(venv):
+    """Steps 1 and 2: a course scaffolded, written, proved and installed. Returns what
+    `kata dev check` and `kata courses` printed."""
     bin_dir, root = venv
     # 1. scaffold, add an exercise, write it
     _run(bin_dir, root, "kata", "dev", "new", "vectors", "--name", "vector-basics")
@@ -123,11 +126,16 @@ def test_a_course_of_ones_own_from_scaffold_to_a_gradescope_score(venv):
     (package / "mutants" / "scale" / "summed.py").unlink()
     (package / "mutants" / "scale" / "added.py").write_text(SCALE_MUTANT)
     proved = _run(bin_dir, project, "kata", "dev", "check")
-    assert "course checks hold" in proved.stdout and "caught: 'added k instead of multiplying'" in proved.stdout
-
     # 2. install it; kata lists it beside the shipped course
     _run(bin_dir, root, "pip", "install", "-q", "--no-deps", "--no-build-isolation", str(project))
-    listed = _run(bin_dir, root, "kata", "courses").stdout
+    return proved.stdout, _run(bin_dir, root, "kata", "courses").stdout
+
+
+def test_a_course_of_ones_own_from_scaffold_to_a_gradescope_score(venv, vector_course):
+    bin_dir, root = venv
+    proved, listed = vector_course
+    package = root / "vectors" / "vector_basics"
+    assert "course checks hold" in proved and "caught: 'added k instead of multiplying'" in proved
     assert "vector-basics" in listed and "0.1.0" in listed and " 2 exercises" in listed
     assert "deep-learning" in listed and "(default)" in listed
 
@@ -179,10 +187,8 @@ def test_a_course_of_ones_own_from_scaffold_to_a_gradescope_score(venv):
     assert install["env"]["COURSE_PACKAGE"].startswith("vector-basics @ git+")
 
 
-def test_two_courses_side_by_side_each_workspace_its_own(venv):
+def test_two_courses_side_by_side_each_workspace_its_own(venv, vector_course):
     bin_dir, root = venv
-    if not (root / "vectors").is_dir():
-        pytest.skip("needs the course installed by the test before it")
     _run(bin_dir, root, "kata", "init", "dl")  # the default: the shipped course
     assert json.loads((root / "dl" / ".kata" / "course.json").read_text())["name"] == "deep-learning"
     shipped = _run(bin_dir, root / "dl", "kata", "list").stdout
