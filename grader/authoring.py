@@ -14,7 +14,7 @@ from string import Template
 
 from . import __version__, courses
 from .course import Course, CourseError
-from .manifest import load as load_manifest
+from .manifest import load as load_manifest, tomllib
 
 SCAFFOLD = Path(__file__).resolve().parent / "scaffold"
 COURSE_NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
@@ -97,7 +97,6 @@ def editable_course() -> Course:
 
 def _ids(course: Course) -> list[str]:
     """The manifest's ids; a new course's manifest has none yet (which `manifest.load` refuses)."""
-    import tomllib
     try:
         entries = tomllib.loads(course.manifest_path.read_text(encoding="utf-8")).get("exercises", [])
     except (OSError, ValueError) as exc:

@@ -90,34 +90,37 @@ def kit_packages(course: Course, *, package: str | None = None, kata_package: st
     is_kata = course.distribution == KATA and course.name == courses.SHIPPED
     carried: list[Path] = []
 
-    def place(requirement: str | None, *, distribution: str, project: Path | None, what: str) -> str:
-        if requirement is not None:
-            requirement = _check_package(requirement)
-            local = Path(requirement).expanduser()
-            if local.suffix in (".whl", ".gz", ".zip") and local.is_file():
-                if not carry:
-                    raise KataError(f"{what} {requirement} is a file here, which a GitHub runner cannot install;"
-                                    " give a requirement it can reach (a git URL or an index name)")
-                carried.append(local)
-                return f"{GRADESCOPE_SOURCE}/{local.name}"
-            return requirement
+    def place(given: str | None, *, distribution: str, project: Path | None, option: str,
+              pin_from_index: bool) -> str:
+        """`given` as the kit installs it; else what the kit can install of `distribution` (or of
+        the course project in `project`). `pin_from_index`: one from a package index is pinned,
+        not carried."""
+        if given is not None:
+            given = _check_package(given)
+            local = Path(given).expanduser()
+            if not (local.suffix in (".whl", ".gz", ".zip") and local.is_file()):
+                return given
+            if not carry:
+                raise KataError(f"{option} {given} is a file here, which a GitHub runner cannot install;"
+                                " give a requirement it can reach (a git URL or an index name)")
+            carried.append(local)
+            return f"{GRADESCOPE_SOURCE}/{local.name}"
         if carry:
-            if what == "kata" and wheels.origin(KATA).kind == "index":
-                return default_package()
             if project is None and not distribution:
-                raise KataError(f"the course '{course.name}' is a plain folder ({course.root}), which kata cannot"
-                                " package; give it a pyproject.toml (`kata dev new` writes one) or pass --package")
-            wheel = (wheels.build(project, workdir) if project is not None
-                     else wheels.wheel_of(distribution, workdir))
-            carried.append(wheel)
-            return f"{GRADESCOPE_SOURCE}/{wheel.name}"
+                raise KataError(f"the course '{course.name}' is a plain folder ({course.root}), which kata"
+                                f" cannot package; give it a pyproject.toml (`kata dev new` writes one) or pass"
+                                f" {option}")
+            if pin_from_index and wheels.origin(distribution).kind == "index":
+                return f"{distribution}=={wheels.origin(distribution).version}"
+            carried.append(wheels.build(project, workdir) if project is not None
+                           else wheels.wheel_of(distribution, workdir))
+            return f"{GRADESCOPE_SOURCE}/{carried[-1].name}"
         if project is not None or not distribution:
             raise KataError(f"the course '{course.name}' is a folder here, not an installed package;"
-                            " pass --package with a requirement a GitHub runner can install (a git URL of"
+                            f" pass {option} with a requirement a GitHub runner can install (a git URL of"
                             " the course's repository, see the README)")
         remote = wheels.origin(distribution).remote
         if remote is None:
-            option = "--kata-package" if what == "kata" else "--package"
             raise KataError(f"{distribution} was installed from a local folder or file, which a GitHub runner"
                             f" cannot reach; pass {option} with a requirement it can install (a git URL,"
                             " see the README)")
@@ -125,13 +128,19 @@ def kit_packages(course: Course, *, package: str | None = None, kata_package: st
 
     try:
         course_req = place(package, distribution=course.distribution, project=course.project,
-                           what="kata" if is_kata else "the course's package")
-        kata_req = "" if is_kata else place(kata_package, distribution=KATA, project=None, what="kata")
+                           option="--package", pin_from_index=is_kata)
+        kata_req = "" if is_kata else place(kata_package, distribution=KATA, project=None,
+                                            option="--kata-package", pin_from_index=True)
     except wheels.PackageError as exc:
         raise KataError(str(exc)) from None
     packages = Packages(kata_req, course_req, tuple(carried))
     _verify(course, packages, warn)
     return packages
+
+
+def _canonical(name: str) -> str:
+    """A distribution name as the package index compares them (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _verify(course: Course, packages: Packages, warn) -> None:
@@ -162,15 +171,9 @@ def _verify(course: Course, packages: Packages, warn) -> None:
         if here is not None and requirement in (f"{here.name}=={here.version}", here.remote):
             return  # the installed copy, whose exercises were just measured
     name = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(@|==|>=|<=|~=|!=|\[|$)", requirement)
-    if name and course.distribution and (
-            name.group(1).replace("_", "-").lower() != course.distribution.replace("_", "-").lower()):
-        other = name.group(1)
-        try:
-            theirs = [c.name for c in courses.installed() if c.distribution.lower() == other.lower()]
-        except Exception:  # noqa: BLE001 - a broken install elsewhere must not stop the kit
-            theirs = []
-        raise KataError(f"{requirement} is not the package of the course '{course.name}'"
-                        f" ({course.distribution or 'a folder'})"
+    if name and course.distribution and _canonical(name.group(1)) != _canonical(course.distribution):
+        theirs = [c.name for c in courses.installed() if _canonical(c.distribution) == _canonical(name.group(1))]
+        raise KataError(f"{requirement} is not the package of the course '{course.name}' ({course.distribution})"
                         + (f"; it ships {', '.join(theirs)}" if theirs else ""))
     warn(f"kata cannot look inside {requirement}: make sure it ships the course '{course.name}'"
          f" {course.version} with {', '.join(counted)}")

@@ -11,17 +11,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
 
 from .course import Course, CourseError, Layout, major
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from .manifest import tomllib
 
 GROUP = "kata.courses"
 SHIPPED = "deep-learning"  # the course that ships with kata, the default everywhere
@@ -195,7 +190,7 @@ def for_workspace(state_dir: Path) -> Course:
 
 def record_of(course: Course) -> dict:
     data = {"name": course.name, "version": course.version, "distribution": course.distribution}
-    if not course.distribution or course.project is not None and not _is_installed(course.name):
+    if course.project is not None or not course.distribution:  # read from a folder: where, if not installed
         data["folder"] = str(course.project or course.root)
     if course.only:
         data["only"] = list(course.only)
