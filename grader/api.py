@@ -163,88 +163,45 @@ def grade(*, workspace: ws.Workspace, ids: list[str] | None = None, jobs: int | 
     previous = workspace.load_results()  # fail on corrupt state before spending time grading
     files = {spec.id: workspace.exercise_file(spec) for spec in specs}
     started, clock = time.strftime("%Y-%m-%dT%H:%M:%S%z"), time.perf_counter()
-    results, env = grade_files(specs, files, course=course, jobs=jobs, require_gpu=require_gpu,
-                               display={s.id: workspace.display(s) for s in specs}, root=workspace.root,
-                               sandbox=sandbox, cancel=cancel, with_environment=True)
+    results, env = grade_pairs(pairs(specs, files, {s.id: workspace.display(s) for s in specs}), course=course,
+                               jobs=jobs, require_gpu=require_gpu, root=workspace.root, sandbox=sandbox,
+                               cancel=cancel, with_environment=True)
     report = GradeReport(tuple(results), started_at=started, duration_s=time.perf_counter() - clock,
                          environment=env, kata_version=__version__)
     workspace.save_results(report.merged_into(previous))  # written here, after every child is gone
     return report
 
 
-def grade_files(specs: list[ExerciseSpec], files: dict[str, Path], *, course: Course, jobs: int | None = 1,
-                require_gpu: bool = False, display: dict[str, str] | None = None,
-                threads: int | None = None, root: Path | None = None, sandbox: str | None = None,
-                cancel=None, with_environment: bool = False):
-    """Grade one file per exercise, `jobs` at a time, in manifest order. Never raises (but
-    GradeCancelled). `threads`: the torch threads each check may use (default: one).
-    With `with_environment`, returns (results, environment)."""
-    pairs = [(spec, Path(files[spec.id]), (display or {}).get(spec.id, str(files[spec.id]))) for spec in specs]
-    return grade_pairs(pairs, course=course, jobs=jobs, require_gpu=require_gpu, threads=threads, root=root,
-                       sandbox=sandbox, cancel=cancel, with_environment=with_environment)
+def pairs(specs: list[ExerciseSpec], files: dict[str, Path], display: dict[str, str] | None = None
+          ) -> list[tuple[ExerciseSpec, Path, str]]:
+    """(exercise, file, display name) for each exercise, in the given order."""
+    return [(spec, Path(files[spec.id]), (display or {}).get(spec.id, str(files[spec.id]))) for spec in specs]
 
 
-def grade_pairs(pairs: list[tuple[ExerciseSpec, Path, str]], *, course: Course, jobs: int | None = 1,
+def grade_pairs(work: list[tuple[ExerciseSpec, Path, str]], *, course: Course, jobs: int | None = 1,
                 require_gpu: bool = False, threads: int | None = None, root: Path | None = None,
                 sandbox: str | None = None, cancel=None, with_environment: bool = False):
-    """Grade (exercise, file, display name) triples, `jobs` at a time, in order. Never raises (but
-    GradeCancelled). The same exercise may appear many times (`kata dev check` grades every
-    mutant of one). Each of the `jobs` lanes has its own engine (one sandbox per lane)."""
-    import threading
-
-    from . import runner
+    """Grade (exercise, file, display name) triples, `jobs` at a time, in order (grader/scheduler.py).
+    Never raises (but GradeCancelled, or KataError when the sandbox is required and cannot run).
+    `threads`: the torch threads each check may use (default: one). With `with_environment`,
+    returns (results, environment)."""
     from . import sandbox as sandboxing
+    from . import scheduler
     try:
         kind = sandboxing.choose(sandbox or os.environ.get("KATA_SANDBOX", "auto"))
     except sandboxing.SandboxError as exc:
         raise KataError(str(exc)) from None
-    timings = _timings(course)
-    work = [runner.Job(spec, course.check_module(spec), Path(path), display, require_gpu, threads or 1,
-                       runner.learned_limits(spec, timings.get(spec.id, {})), root)
-            for spec, path, display in pairs]
-    with_torch = any(_needs_torch(course, spec) for spec, _, _ in pairs)
-    lanes = max(1, min(jobs or _cpu_count(), len(work)))
-    results: list = [None] * len(work)
-    environments: list[dict] = []
-    queue = list(enumerate(work))
-    lock = threading.Lock()
-    errors: list[BaseException] = []
-
-    def lane() -> None:
-        engine = None
-        try:
-            engine = sandboxing.new_engine(kind, course, with_torch=with_torch)
-            if with_environment:
-                environments.append(engine.environment())
-            while True:
-                with lock:
-                    if not queue or errors:
-                        return
-                    index, job = queue.pop(0)
-                results[index] = runner.grade(job, engine, cancel)
-        except runner.Cancelled:
-            errors.append(GradeCancelled())
-        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-            errors.append(exc)
-        finally:
-            if engine is not None:
-                engine.close()
-
-    if lanes == 1:
-        lane()
-    else:
-        threads_ = [threading.Thread(target=lane, daemon=True) for _ in range(lanes)]
-        for t in threads_:
-            t.start()
-        for t in threads_:
-            t.join()
-    if errors:
-        if isinstance(errors[0], sandboxing.SandboxError):
-            raise KataError(str(errors[0]))
-        raise errors[0]
-    if with_environment:
-        return results, (environments[0] if environments else {"sandbox": kind})
-    return results
+    try:
+        results, environment = scheduler.grade(work, course=course, sandbox=kind, jobs=jobs or _cpu_count(),
+                                               require_gpu=require_gpu, threads=threads or 1, root=root,
+                                               cancel=cancel, timings=_timings(course),
+                                               with_torch=any(_needs_torch(course, spec) for spec, _, _ in work),
+                                               with_environment=with_environment)
+    except scheduler.Cancelled:
+        raise GradeCancelled() from None
+    except sandboxing.SandboxError as exc:
+        raise KataError(str(exc)) from None
+    return (results, environment) if with_environment else results
 
 
 def _timings(course: Course) -> dict[str, dict[str, float]]:

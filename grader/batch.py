@@ -24,7 +24,7 @@ from . import __version__, api, workspace as ws
 from . import courses
 from .course import Course
 from .manifest import MANIFEST
-from .results import GradeReport
+from .results import FAULTS, GradeReport
 
 
 @dataclass(frozen=True)
@@ -108,17 +108,16 @@ def grade_submission(folder: Path, *, course: Course, require_gpu: bool = False,
         raise
     except Exception as exc:  # one broken submission must not stop the class's grading
         return BatchRow(folder.name, None, f"could not be graded: {type(exc).__name__}: {exc}")
-    faults = [f"{e.id}: {e.status}" for e in report.exercises if e.status in ("error", "timeout", "memory")]
+    faults = [f"{e.id}: {e.status}" for e in report.exercises if e.status in FAULTS]
     return BatchRow(folder.name, report, "; ".join(faults))
 
 
 def _grade_space(space: ws.Workspace, specs: list, *, course: Course, require_gpu: bool,
                  threads: int | None, sandbox: str | None) -> GradeReport:
     started, clock = time.strftime("%Y-%m-%dT%H:%M:%S%z"), time.perf_counter()
-    results, env = api.grade_files(specs, {s.id: space.exercise_file(s) for s in specs}, course=course,
-                                   require_gpu=require_gpu, threads=threads, jobs=1, root=space.root,
-                                   display={s.id: space.display(s) for s in specs}, sandbox=sandbox,
-                                   with_environment=True)
+    work = api.pairs(specs, {s.id: space.exercise_file(s) for s in specs}, {s.id: space.display(s) for s in specs})
+    results, env = api.grade_pairs(work, course=course, require_gpu=require_gpu, threads=threads, jobs=1,
+                                   root=space.root, sandbox=sandbox, with_environment=True)
     return GradeReport(tuple(results), started_at=started, duration_s=time.perf_counter() - clock,
                        environment=env, kata_version=__version__)
 

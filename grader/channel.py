@@ -43,14 +43,17 @@ def close(fd: int, *, locked: bool = False) -> None:
         pass
 
 
-def keep_only(write_fd: int) -> None:
-    """In the child: close every inherited pipe and terminal but its own write end, so the
-    learner's code can reach neither another child's channel nor the grader's own output."""
-    for fd in _inherited_fds() - {write_fd}:
+def keep_only(*keep: int) -> None:
+    """In a child: close every inherited pipe and socket but stdio and `keep`. No other attempt's
+    pipe or socket stays open in it (with `--jobs N`, a judge holding another attempt's socket would
+    keep that learner's process from ever seeing its judge go). Regular files stay: objects the
+    child inherited still read through them (a zipped course's archive), and a child that is not
+    sandboxed could open them by name anyway."""
+    for fd in _inherited_fds() - set(keep):
         try:
-            mode = os.fstat(fd).st_mode
-            if stat.S_ISFIFO(mode) or os.isatty(fd):
-                os.close(fd)
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                continue
+            os.close(fd)
         except OSError:
             pass
 

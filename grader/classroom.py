@@ -37,14 +37,14 @@ def default_package() -> str:
 
 
 @dataclass(frozen=True)
-class Exercise:
+class KitExercise:
     """What a kit needs to know of one exercise: its id, runner name and CPU maximum."""
     id: str
     runner: str
     max_score: float
 
 
-def course_points(course: Course | None = None) -> list[Exercise]:
+def course_points(course: Course | None = None) -> list[KitExercise]:
     """Each exercise's maximum on a CPU-only machine such as GitHub's and Gradescope's runners
     (GPU-only checks skip there and are not counted), found by grading the untouched stubs in a
     temporary folder with CUDA hidden: the checks themselves say their points."""
@@ -58,13 +58,13 @@ def course_points(course: Course | None = None) -> list[Exercise]:
                             f" {course.check_module(spec)} are missing")
     with tempfile.TemporaryDirectory(prefix="kata-points-") as tmp, _cpu_only():
         space = api.init(dest=Path(tmp) / "ws", course=course)
-        results = api.grade_files(specs, {s.id: space.exercise_file(s) for s in specs}, course=course)
+        results = api.grade_pairs(api.pairs(specs, {s.id: space.exercise_file(s) for s in specs}), course=course)
     for result in results:
         if result.max_score <= 0:
             why = (result.message or "no check runs on a CPU").splitlines()[0]
             raise KataError(f"the course '{course.name}' cannot grade '{result.id}' here: {why}")
     names = runner_names(s.id for s in specs)
-    return [Exercise(r.id, names[r.id], r.max_score) for r in results]
+    return [KitExercise(r.id, names[r.id], r.max_score) for r in results]
 
 
 # --- what a kit installs --------------------------------------------------------------------------
@@ -285,7 +285,7 @@ def _check_package(package: str) -> str:
     return package
 
 
-def workflow_text(package: str | None = None, exercises: list[Exercise] | None = None, *,
+def workflow_text(package: str | None = None, exercises: list[KitExercise] | None = None, *,
                   course_package: str = "", ids: list[str] | None = None) -> str:
     """The workflow that installs `package` (kata; for a course other than the shipped one also
     `course_package`) and grades `ids` (default: every exercise of the workspace's course) for
@@ -320,7 +320,7 @@ def github_target(*, repo: Path, force: bool = False) -> Path:
 
 
 def write_github_workflow(*, repo: Path, package: str | None = None, force: bool = False,
-                          exercises: list[Exercise] | None = None, course_package: str = "",
+                          exercises: list[KitExercise] | None = None, course_package: str = "",
                           ids: list[str] | None = None) -> Path:
     """Write .github/workflows/kata.yml into a learner's repository (a kata workspace)."""
     target = github_target(repo=repo, force=force)
@@ -331,7 +331,7 @@ def write_github_workflow(*, repo: Path, package: str | None = None, force: bool
 
 
 def github_kit(*, repo: Path, course: Course, package: str | None, kata_package: str | None,
-               force: bool, warn, announce=lambda: None) -> tuple[Path, list[Exercise]]:
+               force: bool, warn, announce=lambda: None) -> tuple[Path, list[KitExercise]]:
     """The workflow for a learner repository of `course` (an assignment when `course.only`)."""
     github_target(repo=repo, force=force)  # refuse before the time spent measuring
     with tempfile.TemporaryDirectory(prefix="kata-kit-") as tmp:
@@ -408,7 +408,7 @@ def gradescope_kit(*, out: Path, course: Course, package: str | None = None, kat
 
 
 def write_gradescope_zip(*, out: Path, package: str | None = None, packages: Packages | None = None,
-                         exercises: list[Exercise] | None = None, course: Course | None = None
+                         exercises: list[KitExercise] | None = None, course: Course | None = None
                          ) -> tuple[Path, float]:
     """A Gradescope autograder zip: setup.sh and run_autograder at the root of the archive, the
     wheels it installs, and a README.txt that says which total to set as the assignment's points.

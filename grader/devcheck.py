@@ -21,21 +21,21 @@ _EXPECT = re.compile(r"^\s*expect:\s*(.+?)\s*$", re.MULTILINE | re.IGNORECASE)
 
 
 @dataclass(frozen=True)
-class Finding:
+class Proof:
     exercise: str
     subject: str  # what was checked: "files", "solution", "stub", "mutant x.py", ...
     ok: bool
     detail: str = ""
 
 
-def run(course: Course, *, only: list[str] | None = None, jobs: int = 1) -> list[Finding]:
+def run(course: Course, *, only: list[str] | None = None, jobs: int = 1) -> list[Proof]:
     from .api import grade_pairs
     specs = [course.manifest.get(i) for i in only] if only else list(course.manifest)
     findings = [] if only else stray_files(course)
     gradings: list[tuple[ExerciseSpec, str, Path]] = []  # (exercise, subject, file to grade)
     for spec in specs:
         problems = _missing_files(course, spec)
-        findings.append(Finding(spec.id, "files", not problems, "; ".join(problems)))
+        findings.append(Proof(spec.id, "files", not problems, "; ".join(problems)))
         findings.append(_hints(spec))
         if problems:
             continue
@@ -43,7 +43,7 @@ def run(course: Course, *, only: list[str] | None = None, jobs: int = 1) -> list
         gradings.append((spec, "stub", course.stubs_dir / spec.relpath))
         mutants = sorted((course.mutants_dir / spec.id).glob("*.py"))
         if not mutants:
-            findings.append(Finding(spec.id, "mutants", False, f"no mutants under {course.mutants_dir / spec.id}"))
+            findings.append(Proof(spec.id, "mutants", False, f"no mutants under {course.mutants_dir / spec.id}"))
         gradings += [(spec, f"mutant {m.name}", m) for m in mutants]
         gradings += [(spec, f"alternative {a.name}", a)
                      for a in sorted((course.alternatives_dir / spec.id).glob("*.py"))]
@@ -53,24 +53,24 @@ def run(course: Course, *, only: list[str] | None = None, jobs: int = 1) -> list
     return findings
 
 
-def _judge(spec: ExerciseSpec, subject: str, path: Path, result: ExerciseResult) -> Finding:
+def _judge(spec: ExerciseSpec, subject: str, path: Path, result: ExerciseResult) -> Proof:
     score = f"{result.score:g}/{result.max_score:g} ({result.status})"
     if subject == "solution" or subject.startswith("alternative"):
         ok = result.status == "passed" and result.max_score > 0
-        return Finding(spec.id, subject, ok, score if ok else f"{score}: {_failures(result)}")
+        return Proof(spec.id, subject, ok, score if ok else f"{score}: {_failures(result)}")
     if subject == "stub":
         ok = result.score == 0 and result.status == "not_started"
-        return Finding(spec.id, subject, ok, score if ok else f"{score}: {_failures(result, not_started=False)}")
+        return Proof(spec.id, subject, ok, score if ok else f"{score}: {_failures(result, not_started=False)}")
     match = _EXPECT.search(_docstring(path))
     if not match:
-        return Finding(spec.id, subject, False, "its docstring has no `expect: <phrase>` line")
+        return Proof(spec.id, subject, False, "its docstring has no `expect: <phrase>` line")
     phrase = match.group(1).strip().strip("\"'")
     if result.score >= result.max_score:
-        return Finding(spec.id, subject, False, f"{score}: the mistake is not caught")
+        return Proof(spec.id, subject, False, f"{score}: the mistake is not caught")
     messages = [c.message for c in result.checks if c.outcome in ("failed", "error")] + [result.message]
     if not any(phrase.lower() in m.lower() for m in messages):
-        return Finding(spec.id, subject, False, f"{score}: no failing message mentions '{phrase}'")
-    return Finding(spec.id, subject, True, f"{score}, caught: '{phrase}'")
+        return Proof(spec.id, subject, False, f"{score}: no failing message mentions '{phrase}'")
+    return Proof(spec.id, subject, True, f"{score}, caught: '{phrase}'")
 
 
 def _failures(result: ExerciseResult, not_started: bool = True) -> str:
@@ -82,11 +82,11 @@ def _failures(result: ExerciseResult, not_started: bool = True) -> str:
                      for c in bad[:3])
 
 
-def _hints(spec: ExerciseSpec) -> Finding:
+def _hints(spec: ExerciseSpec) -> Proof:
     count = len(spec.hints)
     if count >= MIN_HINTS:
-        return Finding(spec.id, "hints", True, f"{count} hints")
-    return Finding(spec.id, "hints", False, f"{count} hint{'' if count == 1 else 's'} in the manifest;"
+        return Proof(spec.id, "hints", True, f"{count} hints")
+    return Proof(spec.id, "hints", False, f"{count} hint{'' if count == 1 else 's'} in the manifest;"
                    f" give every exercise at least {MIN_HINTS}, from the idea to the concrete step")
 
 
@@ -102,7 +102,7 @@ def _missing_files(course: Course, spec: ExerciseSpec) -> list[str]:
     return problems
 
 
-def stray_files(course: Course) -> list[Finding]:
+def stray_files(course: Course) -> list[Proof]:
     """Every way the course's files and its manifest disagree, one finding each (one that holds
     when there is none): files no manifest entry accounts for, stale timings, and stubs whose
     functions the solution does not define."""
@@ -122,8 +122,8 @@ def stray_files(course: Course) -> list[Finding]:
     for spec in course.manifest:
         problems += _interface(course, spec)
     if not problems:
-        return [Finding("course", "files", True, "the manifest and the files agree")]
-    return [Finding("course", "files", False, problem) for problem in problems]
+        return [Proof("course", "files", True, "the manifest and the files agree")]
+    return [Proof("course", "files", False, problem) for problem in problems]
 
 
 def _stale_timings(course: Course, ids: set[str]) -> list[str]:

@@ -1,18 +1,18 @@
-"""How grading children are started: forked from this process, or inside a bubblewrap sandbox.
+"""How an exercise's two processes are started: the judge here, the learner's process by an engine.
 
-Both engines give the runner the same small interface:
-    with engine.snapshot(job, source) as job:   # the file's one version, in a private folder
-        attempt = engine.start(job, only)          # a child running (some of) the checks
-        attempt.poll(timeout) / drain() / ended() / exit_code() / wait(s) / memory_kib()
-        attempt.kill(); attempt.output()           # every process it started dies; its output
+Every attempt at an exercise is a judge (grader/judge.py: pytest, the plugin and the hidden
+checks), forked from this warm grading process, and a learner's process (grader/learner.py: the
+learner's file, answering calls), connected by a socket. The engine decides where the learner's
+process runs:
 
-- ForkEngine (`sandbox: none`): the grading process imports the heavy modules once and forks a
-  child per attempt. The child is in its own process group, closes every inherited pipe, and
-  cannot open the grader's pipes through /proc (the grader is not dumpable), but it shares this
-  machine's file system and user with the grader.
-- SandboxEngine (`sandbox: bubblewrap`, grader/sandbox.py): one warm worker per submission inside
-  a bubblewrap sandbox forks the children there; the learner's code sees only a private copy of
-  its own file, the course without the reference solutions, and a private /tmp.
+- ForkEngine (`sandbox: none`): forked from this process too. It is in its own process group,
+  closes every descriptor it inherited, and cannot open the grader's pipes through /proc (the
+  grader is not dumpable), but it shares this machine's file system and user with the grader.
+- SandboxEngine (`sandbox: bubblewrap`, grader/sandbox.py): forked by a warm worker inside one
+  bubblewrap sandbox per submission, which sees only a private copy of the learner's file, the
+  kata package without checks, solutions, mutants or alternatives, and a private /tmp.
+
+The runner sees one interface, `Attempt`; an engine provides `LearnerProcess`es.
 """
 from __future__ import annotations
 
@@ -20,23 +20,26 @@ import contextlib
 import os
 import shutil
 import signal
+import socket
 import sys
 import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable, ContextManager, Protocol
 
 from . import channel
 
 # Imported once before forking so no child pays for them (torch._dynamo pulls in sympy; the
 # optimisers and torchvision serve the training and vision exercises). Missing ones are skipped.
 TORCH_MODULES = ("torch", "torch.optim", "torch._dynamo", "torchvision")
-BASE_MODULES = ("numpy", "pytest", "grader.plugin")
+BASE_MODULES = ("numpy", "pytest", "grader.plugin", "grader.learner")
+LEARNER_MODULES = ("numpy", "grader.learner")  # a sandbox's worker: nothing of the judge's
 
 
-def warm_modules(with_torch: bool) -> tuple[str, ...]:
-    # torch first: grader.plugin binds it at import when it is there
-    return (*TORCH_MODULES, *BASE_MODULES) if with_torch else BASE_MODULES
+def warm_modules(with_torch: bool, modules: tuple[str, ...] = BASE_MODULES) -> tuple[str, ...]:
+    # torch first: the check helpers bind it at import when it is there
+    return (*TORCH_MODULES, *modules) if with_torch else modules
 
 
 def warm_up(modules: tuple[str, ...]) -> None:
@@ -92,6 +95,133 @@ def environment(sandbox: str) -> dict:
     return info
 
 
+# --- the interfaces -----------------------------------------------------------------------------
+
+class LearnerProcess(Protocol):
+    """The learner's side of one attempt, wherever it runs."""
+
+    def exit_code(self) -> int | None: ...  # None while it runs
+
+    def memory_kib(self) -> int | None: ...  # what it and its descendants hold
+
+    def kill(self) -> None: ...  # it and every process it started
+
+    def output(self) -> str: ...  # the tail of what it wrote to stdout/stderr
+
+
+class Attempt(Protocol):
+    """One run of (some of) an exercise's checks, as the runner watches it."""
+    garbled: bool
+
+    def poll(self, timeout: float) -> list: ...
+
+    def drain(self) -> list: ...
+
+    def ended(self) -> bool: ...
+
+    def wait(self, timeout: float) -> None: ...
+
+    def exit_code(self) -> int | None: ...
+
+    def memory_kib(self) -> int | None: ...
+
+    def kill(self) -> None: ...
+
+    def output(self) -> str: ...
+
+
+class Engine(Protocol):
+    name: str
+
+    def environment(self) -> dict: ...
+
+    def snapshot(self, job, source: bytes) -> ContextManager: ...
+
+    def start(self, job, only: list[str] | None) -> Attempt: ...
+
+    def close(self) -> None: ...
+
+
+# --- one attempt: a judge forked here, a learner's process from the engine ------------------------
+
+class JudgedAttempt:
+    """The judge runs the checks and streams events; `start_learner(socket)` starts the other end."""
+
+    def __init__(self, job, only: list[str] | None, start_learner: Callable[[socket.socket], LearnerProcess]) -> None:
+        from . import judge
+        with channel.FORK_LOCK:
+            ours, theirs = socket.socketpair()
+            read_fd, write_fd = channel.open_pipe()
+            try:
+                self.learner = start_learner(theirs)
+                theirs.close()
+                self.pid = os.fork()
+                if self.pid == 0:  # never returns: ends with os._exit
+                    try:
+                        judge.main(job, only, write_fd, ours.detach())
+                    finally:
+                        os._exit(1)
+            finally:
+                channel.close(write_fd, locked=True)
+                ours.close()
+        self.reader = channel.Reader(read_fd)
+        self.code: int | None = None
+
+    @property
+    def garbled(self) -> bool:
+        return self.reader.garbled
+
+    def poll(self, timeout: float) -> list:
+        return self.reader.poll(timeout)
+
+    def drain(self) -> list:
+        return self.reader.drain()
+
+    def ended(self) -> bool:
+        return self.reader.eof or not self._alive()
+
+    def _alive(self) -> bool:
+        if self.code is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                return False
+            if pid:
+                self.code = os.waitstatus_to_exitcode(status)
+        return self.code is None
+
+    def wait(self, timeout: float) -> None:
+        ends = time.monotonic() + timeout
+        while self._alive() and time.monotonic() < ends:
+            time.sleep(0.005)
+
+    def exit_code(self) -> int | None:
+        """The judge's exit status; when the learner's process ended under it, that one's."""
+        from .judge import EXIT_LEARNER_GONE
+        self._alive()
+        if self.code != EXIT_LEARNER_GONE:
+            return self.code
+        ends = time.monotonic() + 2
+        learner = self.learner.exit_code()
+        while learner is None and time.monotonic() < ends:
+            time.sleep(0.01)
+            learner = self.learner.exit_code()
+        return learner if learner is not None else EXIT_LEARNER_GONE
+
+    def memory_kib(self) -> int | None:
+        return self.learner.memory_kib()
+
+    def kill(self) -> None:
+        self.learner.kill()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(self.pid, signal.SIGKILL)
+        self.wait(5)
+        channel.close(self.reader.fd)
+
+    def output(self) -> str:
+        return self.learner.output()
+
+
 # --- forked from this process --------------------------------------------------------------------
 
 class ForkEngine:
@@ -130,63 +260,37 @@ class ForkEngine:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    def start(self, job, only: list[str] | None) -> "ForkAttempt":
-        return ForkAttempt(job, only)
+    def start(self, job, only: list[str] | None) -> JudgedAttempt:
+        return JudgedAttempt(job, only, lambda sock: ForkedLearner(job.learner(), sock))
 
     def close(self) -> None:
         pass
 
 
-class ForkAttempt:
-    def __init__(self, job, only: list[str] | None) -> None:
-        from . import child
+class ForkedLearner:
+    """The learner's process forked from this one (called with channel.FORK_LOCK held)."""
+
+    def __init__(self, learner_job, sock: socket.socket) -> None:
+        from . import learner
         # Read back through this descriptor, never by name: the learner's code may replace the
         # file by a named pipe, whose opening would wait forever.
         self.out_fd, self.out_path = tempfile.mkstemp(prefix="kata-out-")
-        with channel.FORK_LOCK:
-            read_fd, write_fd = channel.open_pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
             try:
-                self.pid = os.fork()
-                if self.pid == 0:  # the child never returns: it ends with os._exit
-                    try:
-                        child.main(job, only, write_fd, self.out_path)
-                    finally:
-                        os._exit(1)
+                learner.main(sock.fileno(), learner_job, self.out_path)
             finally:
-                channel.close(write_fd, locked=True)  # the child holds the only write end now
-        self.reader = channel.Reader(read_fd)
+                os._exit(1)
         self.code: int | None = None
 
-    @property
-    def garbled(self) -> bool:
-        return self.reader.garbled
-
-    def poll(self, timeout: float) -> list:
-        return self.reader.poll(timeout)
-
-    def drain(self) -> list:
-        return self.reader.drain()
-
-    def ended(self) -> bool:
-        return self.reader.eof or not self._alive()
-
-    def _alive(self) -> bool:
+    def exit_code(self) -> int | None:
         if self.code is None:
             try:
                 pid, status = os.waitpid(self.pid, os.WNOHANG)
             except ChildProcessError:
-                return False
+                return -signal.SIGKILL
             if pid:
                 self.code = os.waitstatus_to_exitcode(status)
-        return self.code is None
-
-    def wait(self, timeout: float) -> None:
-        ends = time.monotonic() + timeout
-        while self._alive() and time.monotonic() < ends:
-            time.sleep(0.005)
-
-    def exit_code(self) -> int | None:
-        self._alive()
         return self.code
 
     def memory_kib(self) -> int | None:
@@ -197,13 +301,17 @@ class ForkAttempt:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.pid, signal.SIGKILL)  # the child and anything it started
-        self.wait(5)
-        channel.close(self.reader.fd)
+            os.killpg(self.pid, signal.SIGKILL)  # the process and anything it started
+        ends = time.monotonic() + 5
+        while self.exit_code() is None and time.monotonic() < ends:
+            time.sleep(0.005)
 
     def output(self) -> str:
+        if self.out_fd is None:
+            return ""
         text = fd_tail(self.out_fd)
         os.close(self.out_fd)
+        self.out_fd = None
         with contextlib.suppress(OSError):
             os.unlink(self.out_path)
         return text

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, fields
 
-OUTCOMES = ("passed", "failed", "error", "skipped")
+from .results import CHECK_OUTCOMES as OUTCOMES
 
 
 class EventError(ValueError):

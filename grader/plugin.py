@@ -14,49 +14,30 @@ report, the terminal summary.
 """
 from __future__ import annotations
 
-import io
 import os
-import random
+import socket
 import sys
-import warnings
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 import pytest
 
+from . import courses
 from . import events as ev
 from .checks.helpers import Feedback, take_curves
-from . import courses
 from .course import CourseError
-from .loader import SubmissionLoadError, learner_frames, learner_traceback, load_submission
+from .jobs import LearnerJob, in_process_checks
+from .judge import Connection, Learner, LearnerError, learner_error
 from .manifest import ExerciseSpec, ManifestError
 from .results import clean_curves
 
-try:
-    if os.environ.get("KATA_WITHOUT_TORCH") == "1":  # this exercise's checks never use torch
-        raise ImportError
-    import torch
-
-    _torch_seed = torch.manual_seed
-    _torch_set_default_dtype = torch.set_default_dtype
-    _torch_set_grad_enabled = torch.set_grad_enabled
-    _torch_set_num_threads = torch.set_num_threads
-    _torch_float32 = torch.float32
-except ImportError:  # pragma: no cover - torch is a dependency
-    torch = None
-
-# Bound now: a submission may reseed or replace these at import time.
-_py_seed = random.seed
-_np_seed = np.random.seed
-_chdir = os.chdir
-
-SEED = 0
 # Checks work on small tensors: a second thread gains nothing and, on a busy machine, spins
 # against other processes (measured 5-20x slower training checks with two threads on two cores).
 DEFAULT_THREADS = 1
-OUTPUT_LIMIT = 4000  # characters of captured output kept per check
+MESSAGE_LIMIT = 4000  # characters of one check's message
+OUTPUT_LIMIT = 4000  # characters of one check's captured output
 SESSION_KEY = pytest.StashKey["KataSession"]()
 _ITEMS_KEY = pytest.StashKey[list]()
 
@@ -84,12 +65,20 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @dataclass
-class Exercise:
+class CheckedFile:
     """One check module and the learner file it grades."""
     id: str
     path: Path  # the learner's file
     display: str  # how the learner's file is named in messages
     forbid: tuple[str, ...] = ()
+    memory: int = 2048  # MiB
+
+    check_module: Path | None = None
+
+    def learner_job(self, threads: int) -> LearnerJob:
+        return LearnerJob(path=str(self.path), display=self.display, module_name=f"kata_submission_{self.id}",
+                          forbid=self.forbid, memory=self.memory, threads=threads,
+                          in_process_checks=bool(self.check_module and in_process_checks(self.check_module)))
 
 
 class KataSession:
@@ -99,15 +88,17 @@ class KataSession:
                  spec: ExerciseSpec | None = None, display: str | None = None,
                  emit: Callable[[ev.Event], None] | None = None, only: set[str] | None = None,
                  require_gpu: bool = False, memory_mib: int | None = None,
-                 threads: int = DEFAULT_THREADS):
+                 threads: int = DEFAULT_THREADS, connection: Connection | None = None):
         self.root, self.file, self.spec, self.display = root, file, spec, display
         self.threads = max(1, threads)
         self.emit, self.only = emit, only
         self.require_gpu, self.memory_mib = require_gpu, memory_mib
-        self.cwd = os.getcwd()
-        self.exercises: dict[str, Exercise] = {}
+        self.connection = connection  # a grading judge's one learner's process
+        self.exercises: dict[str, CheckedFile] = {}
         self.records: dict[str, dict] = {}  # nodeid -> the check's outcome so far
+        self.begun: set[str] = set()  # checks whose learner's module was loaded
         self._specs: dict[str, ExerciseSpec] | None = None
+        self._local: dict[str, _LocalLearner] = {}  # plain pytest: a learner's process per exercise
 
     @classmethod
     def from_options(cls, config: pytest.Config) -> "KataSession":
@@ -123,14 +114,15 @@ class KataSession:
 
     # --- collection -----------------------------------------------------------------------------
 
-    def exercise_for(self, item: pytest.Item) -> Exercise:
+    def exercise_for(self, item: pytest.Item) -> CheckedFile:
         module_path = Path(str(item.path))
         exercise_id = module_path.stem.removeprefix("test_")
         if exercise_id not in self.exercises:
             path = self.file or (self.root / module_path.parent.name / f"{exercise_id}.py")
             spec = self.spec if self.spec and self.spec.id == exercise_id else self._lookup(exercise_id)
-            self.exercises[exercise_id] = Exercise(
-                exercise_id, path, self.display or _relative(path), forbid=spec.forbid if spec else ())
+            self.exercises[exercise_id] = CheckedFile(
+                exercise_id, path, self.display or _relative(path), forbid=spec.forbid if spec else (),
+                memory=spec.memory if spec else 2048, check_module=module_path)
         return self.exercises[exercise_id]
 
     def _lookup(self, exercise_id: str) -> ExerciseSpec | None:
@@ -167,59 +159,77 @@ class KataSession:
                     item.add_marker(pytest.mark.skip(reason=reason))
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        """In a grading child, import the file once up front, so a hang or crash at import time
-        is told apart from one inside a check."""
+        """In a grading judge, have the file imported once up front, so a hang or crash at import
+        time is told apart from one inside a check."""
         if self.emit is None or not session.items:
             return
-        # Each distinct warning once per child: a diverging loop must not bury the feedback
-        # under thousands of identical overflow warnings.
-        warnings.simplefilter("once")
         exercise = self.exercise_for(session.items[0])
         self._emit(ev.Loading())
-        with _Captured() as out, _tripwire(exercise) as wire:
-            try:
-                self.load(exercise)
-            except SubmissionLoadError as exc:
-                self._emit(ev.LoadError(str(exc), exc.line, exc.out_of_memory, out.text()))
-                return
-        self.import_hits = _hits(wire)
-        self._emit(ev.Loaded(out.text()))
+        loaded = self.connection_for(exercise).request("load")
+        output = _field(loaded, "output")
+        error = loaded.get("error") if type(loaded) is dict else None
+        if error is not None:
+            error = learner_error(error)
+            self._emit(ev.LoadError(error.message, error.line, error.memory, output))
+        else:
+            self._emit(ev.Loaded(output))
 
     # --- running a check ------------------------------------------------------------------------
 
-    def reset_globals(self) -> None:
-        """Every check starts from the same seeded state, whatever an earlier one left behind."""
-        _chdir(self.cwd)
-        _py_seed(SEED)
-        _np_seed(SEED)
-        if torch is not None:
-            _torch_seed(SEED)
-            _torch_set_default_dtype(_torch_float32)
-            _torch_set_grad_enabled(True)
-            _torch_set_num_threads(self.threads)
+    def connection_for(self, exercise: CheckedFile) -> Connection:
+        if self.connection is not None:
+            return self.connection
+        if exercise.id not in self._local:
+            self._local[exercise.id] = _LocalLearner(exercise.learner_job(self.threads))
+        return self._local[exercise.id].connection
 
-    def load(self, exercise: Exercise):
-        self.reset_globals()
-        module = load_submission(exercise.path, f"kata_submission_{exercise.id}", exercise.display)
-        self.reset_globals()
-        return module
+    def begin(self, item: pytest.Item) -> Learner:
+        """The learner's module, fresh in its process for this check, with seeded global state."""
+        connection = self.connection_for(self.exercise_for(item))
+        self.begun.add(item.nodeid)
+        connection.request("begin")
+        return Learner(connection)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function):
+        """A check module not yet written for the boundary (IN_LEARNER_PROCESS = True) runs its
+        check functions in the learner's process (grader/inprocess.py)."""
+        module = pyfuncitem.module
+        if not getattr(module, "IN_LEARNER_PROCESS", False):
+            return None
+        learner = pyfuncitem.funcargs["sub"]
+        indices = _parameter_indices(pyfuncitem)
+        try:
+            result = learner._kata_conn.request("check", {"source": _module_source(module),
+                                                          "module": module.__name__.replace(".", "_"),
+                                                          "function": pyfuncitem.originalname,
+                                                          "indices": indices})
+        except LearnerError as exc:
+            if exc.feedback:
+                raise Feedback(exc.message) from None
+            raise
+        curves = result.get("curves") if type(result) is dict else None
+        for curve in (curves if type(curves) is list else [])[:4]:
+            if type(curve) is list and len(curve) == 2 and type(curve[0]) is str:
+                from .checks.helpers import record_curve
+                record_curve(curve[0], curve[1])
+        return True
 
     def pytest_runtest_logstart(self, nodeid: str, location) -> None:
         self._emit(ev.Start(_name_from_nodeid(nodeid)))
 
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem):
-        _curves_of_check()  # drop what an earlier check (or an import) left behind
-        if self.emit is None:
-            yield
-            return
-        with _Captured() as out, _tripwire(self.exercise_for(item)) as wire:
-            yield
+        _curves_of_check()  # drop what an earlier check left behind
+        yield
+        ended = {}
+        if item.nodeid in self.begun:
+            self.begun.discard(item.nodeid)
+            ended = self.connection_for(self.exercise_for(item)).request("end")
         record = self.records.get(item.nodeid)
-        if record is not None:
-            hits = (*getattr(self, "import_hits", ()), *_hits(wire))
-            self._emit(ev.Outcome(**record, output=out.text(), curves=tuple(_curves_of_check()),
-                                  hits=tuple(dict.fromkeys(hits))))
+        if record is not None and self.emit is not None:
+            self._emit(ev.Outcome(**record, output=_field(ended, "output"), curves=tuple(_curves_of_check()),
+                                  hits=_hits(ended)))
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
@@ -230,7 +240,11 @@ class KataSession:
         record = self.records.get(item.nodeid)
         if report.skipped and record is None:
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
-            record = _record(name, "skipped", reason.removeprefix("Skipped: "))
+            if _skip_reason(item) is not None:
+                record = _record(name, "skipped", reason.removeprefix("Skipped: "))
+            else:  # only a skip declared at collection (needs GPU, a package) leaves the maximum
+                record = _record(name, "error", "This check was skipped while running, and only checks that"
+                                 " declare why they may be skipped (a GPU, a package) can be; it counts as not passed.")
         elif report.failed and (record is None or record["outcome"] == "passed"):
             kind, message, line, not_implemented, memory = self.classify(call.excinfo, exercise)
             record = _record(name, kind, message, line, not_implemented, memory)
@@ -244,38 +258,24 @@ class KataSession:
             report.outcome = "failed"
             report.longrepr = record["message"]
 
-    def classify(self, excinfo: pytest.ExceptionInfo | None, exercise: Exercise):
-        """(outcome, points-free fields...) for a check that raised: the learner-facing message."""
+    def classify(self, excinfo: pytest.ExceptionInfo | None, exercise: CheckedFile):
+        """(outcome, message, line, not_implemented, memory) for a check that raised."""
         exc = excinfo.value if excinfo else None
-        if isinstance(exc, SubmissionLoadError):
-            return "error", str(exc), exc.line, False, False
-        frames = learner_frames(exc, exercise.path) if exc is not None else []
-        line = frames[-1].lineno if frames else None
-        if isinstance(exc, NotImplementedError) and frames:
-            where = f"{frames[-1].name} (line {line})"
-            return ("failed", f"Not implemented yet: {where} still raises NotImplementedError"
-                    f"{': ' + str(exc) if str(exc) else ''}.", line, True, False)
-        if _is_out_of_memory(exc):
-            limit = f" (the limit is {self.memory_mib} MiB)" if self.memory_mib else ""
-            return ("error", f"Ran out of memory{limit}: {type(exc).__name__}: {_first_line(exc)}."
-                    " Look for an array or tensor far larger than the inputs.", line, False, True)
-        if isinstance(exc, AssertionError) and not (frames and _raised_in_learner(exc, exercise.path)):
-            return "failed", str(exc) or "The check failed.", line, False, False
-        if isinstance(exc, SystemExit):
-            return ("error", f"Your code called sys.exit({exc.code!r}) during the check"
-                    f"{f' (line {line})' if line else ''}; return a value instead.", line, False, False)
-        if isinstance(exc, RecursionError):
-            return ("error", "Your code recursed too deeply (RecursionError)"
-                    f"{f' at line {line}' if line else ''}: is there a missing base case?", line, False, False)
-        if frames:
-            return ("error", "Your code raised an exception:\n"
-                    + learner_traceback(exc, exercise.path, exercise.display), line, False, False)
+        if isinstance(exc, LearnerError):
+            return _learner_outcome(exc, self.memory_mib)
+        if isinstance(exc, Feedback) or (isinstance(exc, AssertionError) and str(exc)):
+            return "failed", _bounded(str(exc) or "The check failed."), None, False, False
         return ("error", f"{type(exc).__name__}: {_first_line(exc)} (raised while checking what your"
                 " code returned: look at the type and shape of your result).", None, False, False)
 
     def _emit(self, event: ev.Event) -> None:
         if self.emit is not None:
             self.emit(event)
+
+    def pytest_sessionfinish(self, session, exitstatus) -> None:
+        for local in self._local.values():
+            local.close()
+        self._local.clear()
 
     # --- plain pytest: a kata summary at the end --------------------------------------------------
 
@@ -297,10 +297,9 @@ class KataSession:
 
 
 @pytest.fixture
-def sub(request: pytest.FixtureRequest):
-    """The learner's module, freshly loaded for this check, with seeded global state."""
-    session = request.config.stash[SESSION_KEY]
-    return session.load(session.exercise_for(request.node))
+def sub(request: pytest.FixtureRequest) -> Learner:
+    """The learner's module, freshly loaded in its own process for this check (grader/judge.py)."""
+    return request.config.stash[SESSION_KEY].begin(request.node)
 
 
 # --- small pieces -------------------------------------------------------------------------------
@@ -326,6 +325,7 @@ def _skip_reason(item: pytest.Item) -> str | None:
 def missing_requirement(need: str, require_gpu: bool = False) -> str | None:
     """Why a check needing `need` cannot run here, or None."""
     if need == "cuda":
+        torch = sys.modules.get("torch")
         available = torch is not None and torch.cuda.is_available()
         return None if available or require_gpu else "needs GPU"
     import importlib.util
@@ -346,47 +346,102 @@ def _record(name: str, outcome: str, message: str = "", line: int | None = None,
             "not_implemented": not_implemented, "memory": memory, "duration_s": 0.0}
 
 
-class _NoWire:
-    hits: tuple = ()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-
-def _tripwire(exercise: Exercise):
-    """The run-time forbidden-API tripwire for this exercise (grader/tripwire.py), active while
-    the learner's code runs; a no-op for exercises that forbid nothing."""
-    if not exercise.forbid:
-        return _NoWire()
-    if "torch" not in sys.modules:  # a NumPy exercise graded without torch: importing it is the hit
-        return _ImportWire(exercise.forbid)
-    from .tripwire import Tripwire
-    return Tripwire(exercise.forbid, exercise.path)
-
-
-class _ImportWire:
-    """Where torch was not loaded for the checks, a forbidden torch is seen by its arrival in
-    sys.modules, whatever route imported it (`__import__("to" + "rch")` included)."""
-
-    def __init__(self, forbid: tuple[str, ...]) -> None:
-        self.watched = [name for name in ("torch", "torchvision") if name in forbid]
-        self.hits: list[ev.Hit] = []
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.hits = [ev.Hit(name) for name in self.watched if name in sys.modules]
+def _parameter_indices(item: pytest.Function) -> dict[str, int]:
+    """For each parametrized argument, the position of its value in its own parametrize mark's
+    list (found by identity), which the learner's process reads back from the same marks."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None:
+        return {}
+    indices: dict[str, int] = {}
+    for mark in getattr(item.function, "pytestmark", []):
+        if mark.name != "parametrize":
+            continue
+        names = mark.args[0]
+        names = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
+        first = names[0]
+        if first not in callspec.params:
+            continue
+        for position, value in enumerate(mark.args[1]):
+            values = value.values if hasattr(value, "marks") else (value,) if len(names) == 1 else value
+            if values[0] is callspec.params[first] and all(
+                    v is callspec.params[n] for n, v in zip(names, values)):
+                indices[first] = position
+                break
+    return indices
 
 
-def _hits(wire) -> tuple[ev.Hit, ...]:
-    try:
-        return tuple(ev.Hit(str(h.name), h.line if type(h.line) is int else None) for h in wire.hits)
-    except Exception:  # noqa: BLE001 - a tripwire fault must not cost the check's record
-        return ()
+def _module_source(module) -> str:
+    return Path(module.__file__).read_text()
+
+
+def _field(reply, key: str) -> str:
+    value = reply.get(key) if type(reply) is dict else None
+    return _bounded(value, OUTPUT_LIMIT) if type(value) is str else ""
+
+
+def _hits(ended) -> tuple[ev.Hit, ...]:
+    """The forbidden operations the learner's process refused during the check, as it reported them."""
+    hits = ended.get("hits") if type(ended) is dict else None
+    found = []
+    for hit in (hits if type(hits) is list else [])[:50]:
+        if type(hit) is list and len(hit) == 2 and type(hit[0]) is str:
+            found.append(ev.Hit(hit[0][:200], hit[1] if type(hit[1]) is int else None))
+    return tuple(dict.fromkeys(found))
+
+
+def _learner_outcome(exc: LearnerError, memory_mib: int | None):
+    """The learner-facing record of an exception raised by the learner's code."""
+    line = exc.line
+    at = f" (line {line})" if line else ""
+    if exc.load:
+        return "error", exc.message, line, False, exc.memory
+    if exc.not_implemented:
+        where = f"{exc.function} (line {line})" if exc.function else f"your code{at}"
+        return ("failed", f"Not implemented yet: {where} still raises NotImplementedError"
+                f"{': ' + exc.message if exc.message else ''}.", line, True, False)
+    if exc.memory:
+        limit = f" (the limit is {memory_mib} MiB)" if memory_mib else ""
+        return ("error", f"Ran out of memory{limit}: {exc.type_name}: {exc.message.splitlines()[0] if exc.message else ''}."
+                " Look for an array or tensor far larger than the inputs.", line, False, True)
+    if exc.exit is not None:
+        return ("error", f"Your code called sys.exit({exc.exit}) during the check{at}; return a value instead.",
+                line, False, False)
+    if exc.recursion:
+        return ("error", f"Your code recursed too deeply (RecursionError){at}: is there a missing base case?",
+                line, False, False)
+    return "error", _bounded("Your code raised an exception:\n" + exc.traceback), line, False, False
+
+
+def _bounded(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 40] + f"\n[... {len(text) - limit + 40} characters cut]"
+
+
+class _LocalLearner:
+    """Under plain pytest: the learner's process for one exercise, forked from this process."""
+
+    def __init__(self, job: LearnerJob) -> None:
+        from . import learner
+        ours, theirs = socket.socketpair()
+        out_fd, out_path = tempfile.mkstemp(prefix="kata-learner-")
+        os.close(out_fd)
+        self.pid = os.fork()
+        if self.pid == 0:
+            ours.close()
+            learner.main(theirs.detach(), job, out_path)
+        theirs.close()
+        self.out_path = out_path
+        self.connection = Connection(ours)
+
+    def close(self) -> None:
+        self.connection.close()
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+        try:
+            os.unlink(self.out_path)
+        except OSError:
+            pass
 
 
 def _curves_of_check() -> list:
@@ -395,22 +450,6 @@ def _curves_of_check() -> list:
         return [[label, list(values)] for label, values in clean_curves(take_curves())]
     except Exception:  # noqa: BLE001 - a curve is decoration: never let it cost the record
         return []
-
-
-def _raised_in_learner(exc: BaseException, path: Path) -> bool:
-    tb = exc.__traceback__
-    last = None
-    while tb is not None:
-        last = tb
-        tb = tb.tb_next
-    return last is not None and last.tb_frame.f_code.co_filename == str(path)
-
-
-def _is_out_of_memory(exc: BaseException | None) -> bool:
-    if isinstance(exc, MemoryError):
-        return True
-    text = str(exc) if isinstance(exc, RuntimeError) else ""
-    return "can't allocate memory" in text or "out of memory" in text.lower()
 
 
 def _first_line(exc: BaseException) -> str:
@@ -423,47 +462,3 @@ def _relative(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
-
-
-class _Captured:
-    """Swap sys.stdout/sys.stderr for a bounded buffer (head and tail kept, the middle dropped)."""
-
-    def __enter__(self) -> "_Captured":
-        self.saved = sys.stdout, sys.stderr
-        self.buffer = _BoundedText(OUTPUT_LIMIT)
-        sys.stdout = sys.stderr = self.buffer
-        return self
-
-    def __exit__(self, *exc) -> None:
-        sys.stdout, sys.stderr = self.saved
-
-    def text(self) -> str:
-        return self.buffer.getvalue()
-
-
-class _BoundedText(io.TextIOBase):
-    def __init__(self, limit: int):
-        self.limit, self.head, self.tail, self.dropped = limit, [], "", 0
-        self.head_size = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        text = str(text)
-        written = len(text)
-        half = self.limit // 2
-        if self.head_size < half:
-            take = text[: half - self.head_size]
-            self.head.append(take)
-            self.head_size += len(take)
-            text = text[len(take):]
-        if text:
-            joined = self.tail + text
-            self.dropped += max(0, len(joined) - half)
-            self.tail = joined[-half:]
-        return written
-
-    def getvalue(self) -> str:
-        middle = f"\n[... {self.dropped} characters of output dropped ...]\n" if self.dropped else ""
-        return "".join(self.head) + middle + self.tail

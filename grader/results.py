@@ -20,6 +20,7 @@ SCHEMA = "kata-results/1"
 
 CHECK_OUTCOMES = ("passed", "failed", "error", "skipped")
 EXERCISE_STATUSES = ("passed", "failed", "not_started", "error", "timeout", "memory", "skipped")
+FAULTS = ("memory", "timeout", "error")  # statuses of an exercise whose grading went wrong, most telling first
 
 
 MAX_CURVES = 4  # series per check
@@ -126,7 +127,7 @@ class ExerciseResult:
                    checks=tuple(CheckResult.from_dict(c) for c in data.get("checks", [])),
                    message=str(data.get("message", "")), output=str(data.get("output", "")),
                    duration_s=float(data.get("duration_s", 0.0)),
-                   fault=status if status in ("error", "timeout", "memory") else None,
+                   fault=status if status in FAULTS else None,
                    skipped_reason=str(data.get("message", "")) if status == "skipped" and not data.get("checks") else "")
 
 

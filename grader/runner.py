@@ -1,17 +1,17 @@
 """Grade one exercise in isolated child processes. `grade` never raises.
 
-The child reports, the parent judges. A child runs the hidden checks with pytest and the kata
-plugin and streams typed events (grader/events.py); the parent folds them, in protocol order, into
-an ExerciseResult: it computes the points, the statuses and the forbidden-API verdict itself, and
-nothing flows back from the parent into the next child. Children are started by an engine
-(grader/engines.py): forked from this warm process, or from a warm worker inside a bubblewrap
-sandbox. The parent enforces the limits: a time limit per check (learned from the reference
+The judge reports, the parent decides. Each attempt is a judge process running the hidden checks
+with pytest and the kata plugin, against a learner's process that only answers calls
+(grader/engines.py); the judge streams typed events (grader/events.py), and the parent folds them,
+in protocol order, into an ExerciseResult: it computes the points, the statuses and the
+forbidden-API verdict itself, and nothing flows back from the parent into the next attempt. The parent enforces the limits: a time limit per check (learned from the reference
 solution's own timings) and per exercise, memory for the child's whole process tree, bounded
 output. When a check hangs or kills the child, that check alone is charged and the remaining
 checks run in a fresh child, until the exercise has used up its time budget.
 """
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -20,26 +20,15 @@ from pathlib import Path
 
 from . import events as ev
 from . import forbid
+from .jobs import Job
 from .manifest import ExerciseSpec
-from .results import CheckResult, ExerciseResult, clean_curves
+from .results import FAULTS, CheckResult, ExerciseResult, clean_curves
 
 OUTPUT_LIMIT = 8000  # characters of captured output kept per exercise
 POLL_S = 0.02
 BUDGET_TIMEOUTS = 3  # an exercise may run this many times its timeout in all, retries included
 FORBID_CHECK = "uses_only_allowed_apis"
 NOT_STARTED = "Not started: the exercise's functions are not written yet."
-
-
-@dataclass(frozen=True)
-class Job:
-    spec: ExerciseSpec
-    check_module: Path
-    submission: Path  # the learner's file, as found in the workspace
-    display: str  # the learner's file as messages name it
-    require_gpu: bool = False
-    threads: int = 1  # torch threads per check (the plugin sets them before each check)
-    limits: tuple[tuple[str, float], ...] = ()  # per-check time limits in seconds (learned)
-    root: Path | None = None  # the submission must be a regular file inside this folder
 
 
 class Cancelled(Exception):
@@ -276,7 +265,7 @@ def _judge(job: Job, fold: Fold, violations: list) -> ExerciseResult:
         message = fold.load_error.message
         short = f"Not run: {job.display} does not import (the error is shown once, above)."
         checks = [replace(c, message=short, line=None) if c.message == message else c for c in checks]
-    for status in ("memory", "timeout", "error"):  # the most telling fault wins
+    for status in FAULTS:  # the most telling fault wins
         found = list(dict.fromkeys(m for s, m in fold.faults if s == status))
         if found:
             fault, message = status, "\n".join(found)
@@ -287,8 +276,44 @@ def _judge(job: Job, fold: Fold, violations: list) -> ExerciseResult:
         checks = _forbid_verdict(job, checks, violations, list(fold.hits))
     if fault is not None:
         checks = _no_full_credit(checks, message)
-    return ExerciseResult(job.spec.id, job.spec.title, job.display, checks=tuple(checks), message=message,
-                          output=_bounded(_dedupe(fold.outputs), OUTPUT_LIMIT), fault=fault)
+    hidden = hidden_lines(job.check_module)
+    checks = [replace(c, message=redact(c.message, hidden)) for c in checks]
+    return ExerciseResult(job.spec.id, job.spec.title, job.display, checks=tuple(checks),
+                          message=redact(message, hidden),
+                          output=redact(_bounded(_dedupe(fold.outputs), OUTPUT_LIMIT), hidden), fault=fault)
+
+
+# --- no check source in a report -----------------------------------------------------------------
+
+HIDDEN_LINE_MIN = 24  # characters: shorter lines (`return out`) say nothing of a check
+HIDDEN = "[a line of the hidden checks, not shown]"
+
+
+def hidden_lines(check_module: Path) -> frozenset[str]:
+    """Every long line of the course's check modules, stripped. Where the learner's code could
+    read them (`sandbox: none`, or a check module that still runs in the learner's process), a
+    line of theirs that it printed or raised is replaced in the report."""
+    checks_dir = Path(check_module).parent.parent
+    return _hidden_lines(str(checks_dir))
+
+
+@functools.lru_cache(maxsize=8)
+def _hidden_lines(checks_dir: str) -> frozenset[str]:
+    lines: set[str] = set()
+    for module in sorted(Path(checks_dir).glob("*/test_*.py")):
+        try:
+            text = module.read_text(errors="replace")
+        except OSError:
+            continue
+        lines.update(line.strip() for line in text.splitlines() if len(line.strip()) >= HIDDEN_LINE_MIN)
+    return frozenset(lines)
+
+
+def redact(text: str, hidden: frozenset[str]) -> str:
+    if not text or not hidden:
+        return text
+    out = [HIDDEN if line.strip() in hidden else line for line in text.split("\n")]
+    return "\n".join(out)
 
 
 def _forbid_verdict(job: Job, checks: list[CheckResult], violations: list, hits: list[ev.Hit]) -> list[CheckResult]:

@@ -5,16 +5,17 @@ PID, mount, network, IPC and UTS namespaces, with no capabilities, `--die-with-p
 `--new-session`. What the sandbox sees, read-only unless said otherwise:
 
     /usr, the few /etc files that programs need, the Python installation and its site-packages
-    /kata/lib/grader     the kata package, with the reference solutions, alternatives and mutants
-                         hidden under empty folders (also wherever else they are mounted)
-    /kata/course/checks  the hidden checks of a course outside the package (KATA_COURSE)
+    /kata/lib/grader     the kata package, with the hidden checks, reference solutions, alternatives
+                         and mutants hidden under empty folders (also wherever else they are mounted)
     /kata/work           private copies of the files being graded, one version each
-    /tmp                 private and writable, removed with the sandbox
+    /tmp                 a tmpfs of TMP_BYTES for this sandbox alone, emptied between exercises
     /dev, /proc          minimal ones (the GPU's device files when there is a GPU)
 
-Every process the learner's code starts lives in the sandbox's PID namespace and dies with it.
-The trusted `kata` outside reads only the worker's event lines, writes every result file after
-the sandbox is gone, and never reads a file the sandbox could write.
+The checks themselves run outside, in a judge process (grader/judge.py) that talks to the
+learner's process in here through a socket. Every process the learner's code starts lives in the
+sandbox's PID namespace and dies with it. The trusted `kata` outside reads only the worker's
+lines and the judge's events, writes every result file after the sandbox is gone, and never reads
+a file the sandbox could write.
 """
 from __future__ import annotations
 
@@ -23,11 +24,12 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, replace
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,7 +38,7 @@ from . import channel, engines
 MODES = ("auto", "required", "none")
 LIB = Path("/kata/lib")
 WORK = Path("/kata/work")
-CHECKS = Path("/kata/course/checks")
+TMP_BYTES = 256 * 2**20
 ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternatives", "passwd", "group",
        "nsswitch.conf", "hosts", "ssl", "ca-certificates", "mime.types")
 # --cap-drop ALL: run by root, bubblewrap would keep every capability inside, and the learner's
@@ -108,9 +110,12 @@ class SandboxEngine:
 
     def __init__(self, course, *, with_torch: bool = True) -> None:
         self.course, self.with_torch = course, with_torch
+        engines.warm_up(engines.warm_modules(with_torch))  # the judges fork from here
+        engines.not_dumpable()
         self.base = Path(tempfile.mkdtemp(prefix="kata-sandbox-"))
         (self.base / "work").mkdir()
         self.worker: _Worker | None = None
+        self.group = None  # a cgroup v2 group for the sandbox, where one can be made (grader/cgroups.py)
         self.seq = 0
         self.binds = self._binds()
         self._environment: dict | None = None
@@ -128,47 +133,55 @@ class SandboxEngine:
         path = folder / Path(job.submission).name
         path.write_bytes(source)
         try:
-            yield replace(job, submission=WORK / str(self.seq) / path.name,
-                          check_module=self.inside(Path(job.check_module)))
+            yield replace(job, submission=WORK / str(self.seq) / path.name)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    def start(self, job, only: list[str] | None) -> "_Attempt":
+    def start(self, job, only: list[str] | None) -> engines.JudgedAttempt:
         worker = self._ensure_worker()
         self.seq += 1
-        worker.send({"seq": self.seq, "job": _job_dict(job), "only": only})
-        return _Attempt(worker, self.seq)
+        if self.group is not None:  # the kernel's limit: the exercise's memory over what the worker holds now
+            self.group.limit_memory((self.group.memory_kib() or 0) * 1024 + int(1.5 * job.spec.memory * 2**20))
+        return engines.JudgedAttempt(job, only, lambda sock: SandboxedLearner(worker, self.seq, sock, job.learner(),
+                                                                              self.group))
 
     def close(self) -> None:
         if self.worker is not None:
             self.worker.kill()
             self.worker = None
+        if self.group is not None:
+            self.group.remove()
+            self.group = None
         shutil.rmtree(self.base, ignore_errors=True)
+
+    def _account(self, pid: int) -> None:
+        """The sandbox's processes into a cgroup v2 group of their own, where the kernel allows."""
+        from . import cgroups
+        if self.group is None:
+            self.group = cgroups.Group.create()
+        if self.group is not None:
+            for process in [pid, *engines.descendants(pid)]:
+                self.group.add(process)
 
     def _ensure_worker(self) -> "_Worker":
         if self.worker is None or not self.worker.alive():
             if self.worker is not None:
                 self.worker.kill()
-            tmp = self.base / "tmp"
-            shutil.rmtree(tmp, ignore_errors=True)
-            tmp.mkdir()
-            self.worker = _Worker(self.command(tmp), with_torch=self.with_torch)
+            self.worker = _Worker(self.command(), with_torch=self.with_torch)
             self._environment = self.worker.environment
+            self._account(self.worker.process.pid)
         return self.worker
 
     # --- what the sandbox sees ------------------------------------------------------------------
 
     def _binds(self) -> list[tuple[Path, Path]]:
-        """(outside, inside) read-only binds of Python, the kata package and the course's checks."""
+        """(outside, inside) read-only binds of Python and the kata package (never the checks)."""
         package = Path(__file__).resolve().parent
         binds = [(Path(sys.base_prefix).resolve(),) * 2, (Path(sys.prefix).resolve(),) * 2]
         for site in _site_dirs():
             if not any(_inside(site, src) for src, _ in binds):
                 binds.append((site, site))
         binds.append((package, LIB / "grader"))
-        checks = Path(self.course.checks_dir).resolve()
-        if not _inside(checks, package):
-            binds.append((checks, CHECKS))
         return binds
 
     def inside(self, path: Path) -> Path:
@@ -179,13 +192,16 @@ class SandboxEngine:
                 return dest / path.relative_to(src)
         raise SandboxError(f"{path} is not visible in the sandbox")
 
-    def command(self, tmp: Path) -> list[str]:
+    def command(self) -> list[str]:
         args = [shutil.which("bwrap") or "bwrap", *FLAGS, *_system_binds()]
         # The private /tmp first: a kata installed under /tmp (a CI clone) is bound over it next.
-        args += ["--bind", str(tmp), "/tmp"]
+        args += ["--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
         for src, dest in self.binds:
             args += ["--ro-bind", str(src), str(dest)]
-        for hidden in (self.course.solutions_dir, self.course.alternatives_dir, self.course.mutants_dir):
+        # The check modules (chapter folders); the helpers beside them stay for in-process modules.
+        package_checks = Path(__file__).resolve().parent / "checks"
+        chapters = [d for d in package_checks.iterdir() if d.is_dir() and not d.name.startswith("__")]
+        for hidden in (*chapters, self.course.solutions_dir, self.course.alternatives_dir, self.course.mutants_dir):
             hidden = Path(hidden).resolve()
             if not hidden.is_dir():  # nothing to hide, and no mount point in a read-only bind
                 continue
@@ -204,7 +220,8 @@ class SandboxEngine:
                 env[name] = os.environ[name]
         for name, value in env.items():
             args += ["--setenv", name, value]
-        return [*args, "--", sys.executable, "-m", "grader.worker"]
+        # -P: no script folder (the cwd, /tmp) first on sys.path, where a planted module would shadow
+        return [*args, "--", sys.executable, "-P", "-m", "grader.worker"]
 
 
 def _site_dirs() -> list[Path]:
@@ -222,10 +239,6 @@ def _inside(path: Path, folder: Path) -> bool:
         return False
 
 
-def _job_dict(job) -> dict:
-    return json.loads(json.dumps(asdict(job), default=str))  # paths as strings, tuples as lists
-
-
 # --- the worker, seen from outside --------------------------------------------------------------
 
 class _Worker:
@@ -236,11 +249,16 @@ class _Worker:
         # A process group of its own (killed whole), but the grader's session: whoever stops the
         # grader's session (a notebook's interrupt) stops the sandbox with it.
         group = {"process_group": 0} if sys.version_info >= (3, 11) else {"preexec_fn": os.setpgrp}
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=self.errors, close_fds=True, **group)
+        self.descriptors, theirs = socket.socketpair()
+        try:  # pass_fds keeps the number: the worker is told it
+            self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            stderr=self.errors, close_fds=True, pass_fds=(theirs.fileno(),), **group)
+            number = theirs.fileno()
+        finally:
+            theirs.close()
         self.reader = channel.Reader(self.process.stdout.fileno())
         self.pending: list[dict] = []
-        self.send({"warm": list(engines.warm_modules(with_torch))})
+        self.send({"warm": list(engines.warm_modules(with_torch, engines.LEARNER_MODULES)), "descriptors": number})
         self.environment = self._await_ready()
 
     def _await_ready(self) -> dict:
@@ -285,60 +303,43 @@ class _Worker:
             os.killpg(self.process.pid, signal.SIGKILL)  # bwrap; the sandbox dies with it
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(5)
-        for stream in (self.process.stdin, self.process.stdout):
+        for stream in (self.process.stdin, self.process.stdout, self.descriptors):
             with contextlib.suppress(OSError):
                 stream.close()
         self.errors.close()
 
 
-class _Attempt:
-    """One child inside the sandbox, as the runner sees it."""
+class SandboxedLearner:
+    """The learner's process, forked by the worker inside the sandbox on the socket passed to it."""
 
-    def __init__(self, worker: _Worker, seq: int) -> None:
-        self.worker, self.seq = worker, seq
+    def __init__(self, worker: _Worker, seq: int, sock: socket.socket, learner_job, group=None) -> None:
+        self.worker, self.seq, self.group = worker, seq, group
         self.code: int | None = None
-        self.finished = False  # the worker reported the child's end
+        self.finished = False  # the worker reported the learner's process's end
         self.text = ""
-        self.garbled = False
-        self.decoder = channel.Reader(-1)  # decodes relayed lines; reads nothing itself
-        self.early: list = []  # events read while waiting, handed out by the next poll
+        worker.send({"seq": seq, "learn": learner_job.to_dict()})
+        try:
+            socket.send_fds(worker.descriptors, [b"s"], [sock.fileno()])
+        except OSError:  # the worker is gone; exit_code says so
+            pass
 
-    def poll(self, timeout: float) -> list:
-        if self.early:
-            events, self.early = self.early, []
-            return events
-        lines = []
+    def _read(self, timeout: float) -> None:
         for message in self.worker.messages(timeout):
-            if message.get("seq") != self.seq:
-                continue
-            if "line" in message and type(message["line"]) is str:
-                lines.append(message["line"].encode())
-            elif "exit" in message:
+            if message.get("seq") == self.seq and "exit" in message:
                 self.finished = True
                 self.code = message["exit"] if type(message["exit"]) is int else None
                 self.text = message.get("output") if type(message.get("output")) is str else ""
-                self.garbled = self.garbled or message.get("garbled") is True
-        events = self.decoder.decode(lines)
-        self.garbled = self.garbled or self.decoder.garbled
-        return events
-
-    def drain(self) -> list:
-        return self.poll(0)
-
-    def ended(self) -> bool:
-        return self.finished or not self.worker.alive()
-
-    def wait(self, timeout: float) -> None:
-        ends = time.monotonic() + timeout
-        while not self.ended() and time.monotonic() < ends:
-            self.early += self.poll(0.01)
 
     def exit_code(self) -> int | None:
+        if not self.finished:
+            self._read(0)
         if not self.finished and not self.worker.alive():
             return -signal.SIGKILL  # the learner's code ended the worker: the sandbox went with it
-        return self.code
+        return self.code if self.finished else None
 
     def memory_kib(self) -> int | None:
+        if self.group is not None:  # everything the kernel charges: socket buffers, /tmp, ...
+            return self.group.memory_kib()
         return engines.tree_private_kib(self.worker.process.pid)
 
     def kill(self) -> None:
@@ -347,7 +348,7 @@ class _Attempt:
         self.worker.send({"kill": self.seq})
         ends = time.monotonic() + KILL_GRACE_S
         while time.monotonic() < ends and not self.finished and self.worker.alive():
-            self.poll(0.05)
+            self._read(0.05)
         if not self.finished:  # the worker does not answer (stopped?): the whole sandbox goes
             self.worker.kill()
 

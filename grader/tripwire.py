@@ -1,89 +1,79 @@
-"""A run-time tripwire for the operations an exercise forbids, however the learner reaches them.
+"""Forbidden work refused in the learner's process, where every route to it meets.
 
 The static scan (forbid.py) reads names; a submission can hide a name from it
-(`getattr(F, "con" + "v2d")`, `eval(...)`, `__import__(...).__dict__[...]`,
-`torch.ops.aten.convolution`). While a `Tripwire` is active, the operations themselves are
-watched at torch's own dispatch points:
+(`getattr(F, "con" + "v2d")`, `eval(...)`, a subclass walk, another library's kernel). The
+`Guard` works on what runs instead. It is installed once in the learner's process
+(grader/learner.py), before the learner's file is loaded, and nothing of the checks runs there,
+so every forbidden operation in that process is the learner's:
 
-- a TorchFunctionMode sees every torch function, Tensor method and `torch.ops` call made from
-  Python, and compares it by identity with the objects the forbid patterns denote (forbid.py) and
-  by operator name with the table below;
-- a TorchDispatchMode sees every ATen operator that runs, whichever Python route led to it (a
-  module's forward, a Python function, torch functions disabled);
-- for gradients by autograd, the engine's `run_backward` (every .backward(), torch.autograd.grad,
-  torch.func.vjp/grad and functorch end there);
-- for NumPy-only exercises (the pattern `torch`), any import of torch by the learner's code.
+- operators: a refusing kernel is registered with torch's dispatcher for every operator of a
+  forbidden family (`*conv*` for a convolution), in every namespace (aten, torchvision,
+  quantized, mkldnn...). The dispatcher is where torch functions, Tensor methods, modules,
+  `torch.ops`, TorchScript and every other library's kernels meet, in every thread;
+- Python functions and classes the forbid patterns denote (`torchvision.ops.box_iou`,
+  `torch.nn.RNNCell`): the function's code, or the class's `__init__`, is replaced by a refusal,
+  so every reference to it refuses: found by a subclass walk, a computed name or a saved alias;
+- gradients by autograd (the pattern `torch.autograd`): the engine's run_backward (every
+  .backward(), torch.autograd.grad, torch.func), reading `Tensor.grad_fn` (walking the graph by
+  hand) and forward-mode dual tensors;
+- the pattern `torch` (NumPy exercises): importing torch, by any route, and every operator of
+  every library (where torch was loaded before the learner's file), in every thread;
+- threads and processes: a new thread runs under the same refusals, a forked process inherits
+  them, and starting a new program (exec, spawn, subprocess), which would carry none, is refused.
 
-An operation counts only while a frame of the learner's file is on the stack, so the checks' own
-reference computations are never flagged. Each hit is recorded once per learner line, as
-Hit(name, line); the grading parent withholds the points. Used around each check:
-
-    with Tripwire(spec.forbid, learner_path) as wire:
-        run_the_check()
-    wire.hits
-
-Only exercises with a forbid list pay for the modes (measured in the module docstring of
-tests/test_tripwire.py).
+A refused operation raises `Refused` (a RuntimeError the learner sees) and is recorded as
+Hit(name, line), the line being the innermost frame of the learner's file (None when the code
+ran under another file name). What a process that rewrites its own memory can still do is listed
+in the README (security).
 """
 from __future__ import annotations
 
-import builtins
-import importlib
-import os
+import contextlib
+import fnmatch
 import sys
+import threading
+import types
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from . import forbid as forbid_mod
+from .events import Hit
 
 # --- which operators each forbidden name stands for ---------------------------------------------
 # Keyed by a representative forbidden name: an exercise whose forbid list covers that name (by
-# the static scan's own pattern matching) refuses these operators at run time. Names are
-# "namespace::operator", without overload; Tensor methods and torch builtins count as aten.
-# Matrix products (mm, addmm, matmul, einsum) are never listed: `x @ W.T + b` is the exercise.
-CONVOLUTION = frozenset(f"aten::{op}" for op in (
-    "convolution", "_convolution", "_convolution_mode", "conv1d", "conv2d", "conv3d", "conv_tbc",
-    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "convolution_backward",
-    "cudnn_convolution", "cudnn_convolution_transpose", "mkldnn_convolution", "miopen_convolution",
-    "_slow_conv2d_forward", "_slow_conv2d_backward", "thnn_conv2d", "slow_conv3d",
-    "slow_conv_dilated2d", "slow_conv_transpose2d", "_nnpack_spatial_convolution",
-    "_mps_convolution"))
-POOLING = frozenset(f"aten::{op}" for op in (
-    "max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices",
-    "max_pool3d_with_indices", "max_pool2d_with_indices_backward", "mkldnn_max_pool2d",
-    "quantized_max_pool2d", "avg_pool1d", "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d",
-    "adaptive_avg_pool2d", "adaptive_avg_pool3d", "_adaptive_avg_pool2d", "_adaptive_avg_pool3d",
-    "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "fractional_max_pool2d",
-    "fractional_max_pool3d", "max_unpool2d", "max_unpool3d"))
-RECURRENT = frozenset(f"aten::{op}" for op in (
-    "rnn_tanh_cell", "rnn_relu_cell", "gru_cell", "lstm_cell", "rnn_tanh", "rnn_relu", "lstm", "gru",
-    "_thnn_fused_lstm_cell", "_thnn_fused_gru_cell", "quantized_rnn_tanh_cell",
-    "quantized_rnn_relu_cell", "quantized_gru_cell", "quantized_lstm_cell", "_cudnn_rnn", "miopen_rnn"))
-LINEAR = frozenset({"aten::linear", "aten::bilinear", "aten::_trilinear", "aten::mkldnn_linear"})
-SOFTMAX = frozenset(f"aten::{op}" for op in (
-    "softmax", "_softmax", "log_softmax", "_log_softmax", "special_softmax", "special_log_softmax",
-    "_safe_softmax"))
-LOGSUMEXP = frozenset({"aten::logsumexp", "aten::special_logsumexp"})
-LOSSES = frozenset(f"aten::{op}" for op in (
-    "cross_entropy_loss", "nll_loss", "nll_loss_forward", "nll_loss2d", "nll_loss2d_forward",
-    "nll_loss_nd", "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "mse_loss",
-    "l1_loss", "smooth_l1_loss", "huber_loss", "soft_margin_loss", "poisson_nll_loss",
-    "multilabel_margin_loss", "multi_margin_loss", "hinge_embedding_loss", "margin_ranking_loss",
-    "cosine_embedding_loss", "triplet_margin_loss", "ctc_loss", "_ctc_loss"))
-NMS = frozenset({"torchvision::nms"})
-ATTENTION = frozenset(f"aten::{op}" for op in (
-    "scaled_dot_product_attention", "_scaled_dot_product_attention_math", "_fused_sdp_choice",
-    "_scaled_dot_product_flash_attention", "_scaled_dot_product_flash_attention_for_cpu",
-    "_scaled_dot_product_efficient_attention", "_scaled_dot_product_cudnn_attention",
-    "_native_multi_head_attention", "_transformer_encoder_layer_fwd"))
-# Operators that reach the dispatcher under their own name (the others, linear and the recurrent
-# cells, are decomposed into matrix products before it, and are seen by the function mode only).
-DISPATCHED = CONVOLUTION | POOLING | SOFTMAX | LOGSUMEXP | LOSSES | NMS | ATTENTION
-AUTOGRAD = "autograd"  # the engine's run_backward
+# the static scan's own pattern matching) refuses the operators whose names match the family's
+# patterns (without namespace and overload), minus its exclusions. Matrix products (mm, addmm,
+# matmul, einsum) are never listed: `x @ W.T + b` is the exercise.
+
+
+@dataclass(frozen=True)
+class Family:
+    patterns: tuple[str, ...]
+    exclude: tuple[str, ...] = ()
+
+    def matches(self, op: str) -> bool:
+        return (any(fnmatch.fnmatchcase(op, p) for p in self.patterns)
+                and not any(fnmatch.fnmatchcase(op, p) for p in self.exclude))
+
+
+CONVOLUTION = Family(("*conv*",), ("*convert*",))
+POOLING = Family(("*pool*", "*roi_align*"), ("_alloc_from_pool",))
+RECURRENT = Family(("*rnn*", "*lstm*", "*gru*"))
+LINEAR = Family(("linear", "linear_*", "*_linear", "bilinear", "_trilinear", "*linear_prepack*", "qlinear*",
+                 "*linear_dynamic*", "*_linear_pointwise*", "fbgemm_linear*", "mkldnn_linear*"),
+                ("upsample*", "_upsample*", "_compute_linear_combination"))
+SOFTMAX = Family(("*softmax*",))
+LOGSUMEXP = Family(("*logsumexp*",))
+LOSSES = Family(("*loss*", "*nll*", "*cross_entropy*", "*kl_div*", "*ctc*"))
+NMS = Family(("nms", "*box_iou*"))
+ATTENTION = Family(("*scaled_dot_product*", "*attention*", "*transformer*", "_fused_sdp_choice"))
+DUAL = Family(("_make_dual*", "_unpack_dual*", "_fw_primal*"))  # forward-mode autograd
+ALL = Family(("*",))  # a NumPy exercise: every operator, in every thread, whatever the process does to its modes
+AUTOGRAD = "autograd"
 EVERYTHING = "torch"  # every torch operation and every import of torch
 
-OPERATIONS: dict[str, frozenset[str] | str] = {
+OPERATIONS: dict[str, Family | str] = {
     "torch.nn.functional.conv2d": CONVOLUTION,
     "torch.nn.functional.max_pool2d": POOLING,
     "torch.nn.RNNCell": RECURRENT,
@@ -96,248 +86,312 @@ OPERATIONS: dict[str, frozenset[str] | str] = {
     "torch.autograd.grad": AUTOGRAD,
     "torch": EVERYTHING,
 }
-_TORCH_FAMILY = ("torch", "torchvision", "functorch")
-_CHECKS_DIR = str(Path(__file__).resolve().parent / "checks") + os.sep  # the hidden checks' code
-
-
-@dataclass(frozen=True)
-class Hit:
-    name: str  # what was reached, e.g. torch.ops.aten.convolution or torch.nn.functional.conv2d
-    line: int  # the learner's line that led to it (the innermost learner frame)
-
-    def describe(self) -> str:
-        return f"{self.name} (line {self.line})"
+TORCH_FAMILY = ("torch", "torchvision", "functorch")
+KERNEL_KEYS = ("CPU", "CUDA", "CompositeExplicitAutograd")
+PROCESS_EVENTS = ("os.posix_spawn", "os.spawn", "os.exec", "os.system", "subprocess.Popen")
 
 
 @dataclass(frozen=True)
 class Plan:
     """What a forbid list refuses at run time."""
-    operators: frozenset[str]
+    families: tuple[Family, ...]
     autograd: bool
     everything: bool
 
+    @property
+    def any(self) -> bool:
+        return bool(self.families or self.autograd or self.everything)
+
 
 def plan(patterns: Iterable[str]) -> Plan:
-    """The operators, autograd and torch-import rules that `patterns` cover (via OPERATIONS)."""
-    rules = forbid_mod._rules(tuple(patterns))
-    operators: set[str] = set()
+    """The operator families, autograd and torch-import rules that `patterns` cover."""
+    rules = forbid_mod.rules(tuple(patterns))
+    families: list[Family] = []
     autograd = everything = False
-    for name, ops in OPERATIONS.items():
+    for name, rule in OPERATIONS.items():
         if not any(pattern.matches(name) for pattern in rules.names):  # as spelled, not resolved
             continue
-        if ops == AUTOGRAD:
+        if rule == AUTOGRAD:
             autograd = True
-        elif ops == EVERYTHING:
+            families.append(DUAL)
+        elif rule == EVERYTHING:
             everything = True
+            families.append(ALL)
         else:
-            operators |= ops
-    return Plan(frozenset(operators), autograd, everything)
+            families.append(rule)
+    return Plan(tuple(families), autograd, everything)
 
 
-class Tripwire:
-    """Records forbidden operations reached from the learner's file while active (see module doc)."""
+class Refused(RuntimeError):
+    """A forbidden operation was attempted; the message is the learner's."""
 
-    def __init__(self, forbid_patterns: Iterable[str], learner_path: str | Path,
-                 checks_dir: str | Path | None = None):
-        self.patterns = tuple(forbid_patterns)
+
+class Guard:
+    """Refuses the forbidden operations of one exercise in this process (see the module doc)."""
+
+    def __init__(self, patterns: Iterable[str], learner_path: str | Path) -> None:
+        self.patterns = tuple(patterns)
         self.path = str(learner_path)
-        # the checks' own code (default: the course's grader/checks); its calls are never the learner's
-        self.checks = str(checks_dir).rstrip(os.sep) + os.sep if checks_dir else _CHECKS_DIR
+        self.plan = plan(self.patterns) if self.patterns else Plan((), False, False)
         self.hits: list[Hit] = []
-        self._lines: set[int] = set()
-        self._undo: list = []
-        self._names: dict = {}  # func -> its forbidden name or None: decided once per function
+        self._lock = threading.Lock()
+        self._libraries: dict[str, object] = {}  # torch.library.Library per namespace, kept alive
+        self._refused: set[str] = set()  # operators looked at
+        self._operators_seen = 0
+        self._mode = None
+        self._swapped: list[tuple[object, str, object, object]] = []  # (owner, attribute, refusal, original)
+        self._lifted = False
 
-    # --- activation ------------------------------------------------------------------------------
+    # --- installed once, before the learner's file is loaded ----------------------------------
 
-    def __enter__(self) -> "Tripwire":
-        if not self.patterns or "torch" not in sys.modules:
+    def install(self) -> "Guard":
+        if not self.patterns:
             return self
-        import torch  # already imported by the grading child; this only binds it
-
-        self._plan = plan(self.patterns)
-        if not (self._plan.operators or self._plan.autograd or self._plan.everything):
-            return self  # names only (e.g. torch.optim): the static scan covers them
-        self._rules = forbid_mod._rules(self.patterns)
-        self._torch = torch
-        function_mode, dispatch_mode = _modes(self)
-        function_mode.__enter__()
-        self._undo.append(lambda: function_mode.__exit__(None, None, None))
-        # The dispatch mode costs ~60 us per operator (the function mode ~12 us per call): pushed
-        # only where it can see a forbidden operator under its own name.
-        if self._plan.operators & DISPATCHED:
-            dispatch_mode.__enter__()
-            self._undo.append(lambda: dispatch_mode.__exit__(None, None, None))
-        if self._plan.autograd:
-            self._hook_engine()
-        if self._plan.everything:
-            self._hook_imports()
+        torch = sys.modules.get("torch")
+        if self.plan.everything and torch is None:
+            sys.meta_path.insert(0, _RefuseImports(self))
+        if torch is not None:
+            self._refuse_operators(torch)
+            if not self.plan.everything:  # there every torch call is refused by the function mode
+                self._refuse_objects()
+            if self.plan.autograd:
+                self._refuse_autograd()
+            if self.plan.autograd or self.plan.everything:
+                self._mode = _function_mode(self)
+        if self.plan.any:
+            self._cover_threads_and_processes()
         return self
 
-    def __exit__(self, *exc) -> None:
-        while self._undo:
-            self._undo.pop()()
+    def watching(self):
+        """The per-call part (a torch function mode lives in one thread: threads are refused)."""
+        return self._mode if self._mode is not None and not self._lifted else _NOTHING
 
-    def _hook_engine(self) -> None:
+    @contextlib.contextmanager
+    def lifted(self):
+        """The refusals lifted, for a check that runs a library's own code on the learner's object
+        (a torchvision detector's forward pass runs torchvision's NMS): operators, functions,
+        classes and autograd work again until the block ends. Starting a new program stays refused."""
+        torch = sys.modules.get("torch")
+        if self._lifted or not self.plan.any or torch is None:
+            yield
+            return
+        self._lifted = True
+        for library in self._libraries.values():
+            if library is not None:
+                library._destroy()
+        self._libraries, self._refused = {}, set()
+        self._unswap()
+        try:
+            yield
+        finally:
+            for owner, attribute, refusal, _original in self._swapped:
+                setattr(owner, attribute, refusal)
+            self._refuse_operators(torch)
+            self._lifted = False
+
+    def _cover_threads_and_processes(self) -> None:
+        """A fresh interpreter would carry none of the refusals: starting one is refused. A forked
+        process inherits them all, and the dispatcher's refusals hold in every thread; the
+        function mode lives in one thread, so a new thread runs inside it too."""
+        guard = self
+
+        def audit(event: str, args) -> None:
+            if event.startswith(PROCESS_EVENTS):
+                guard.refuse(f"a new program ({event})", detail="kata grades this exercise in this process")
+        sys.addaudithook(audit)
+        if self._mode is None:
+            return
+        import _thread
+        start = _thread.start_new_thread
+
+        def start_new_thread(function, args=(), kwargs=None):
+            def run(*a, **k):
+                with guard.watching():
+                    return function(*a, **k)
+            return start(run, args, kwargs or {})
+        for module in (_thread, threading):
+            for name in ("start_new_thread", "start_new", "_start_new_thread"):
+                if hasattr(module, name):
+                    setattr(module, name, start_new_thread)
+
+    def refresh(self) -> None:
+        """Operators registered since (a library the learner's code imported): refused from now on."""
+        torch = sys.modules.get("torch")
+        if torch is not None and self.plan.families and \
+                len(torch._C._dispatch_get_all_op_names()) != self._operators_seen:
+            self._refuse_operators(torch)
+
+    def _refuse_operators(self, torch) -> None:
+        if not self.plan.families:
+            return
+        import warnings
+        libraries: dict[str, object] = self._libraries
+        names = torch._C._dispatch_get_all_op_names()
+        self._operators_seen = len(names)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "overriding a previously registered kernel"
+            for qualified in sorted(set(names) - self._refused):
+                self._refused.add(qualified)
+                namespace, _, op = qualified.partition("::")
+                base = op.split(".", 1)[0]
+                if not any(family.matches(base) for family in self.plan.families):
+                    continue
+                if namespace not in libraries:
+                    try:
+                        libraries[namespace] = torch.library.Library(namespace, "IMPL")
+                    except Exception:  # noqa: BLE001 - a namespace that takes no kernels
+                        libraries[namespace] = None
+                library = libraries[namespace]
+                if library is None:
+                    continue
+                kernel = self._kernel(f"torch.ops.{namespace}.{base}")
+                for key in KERNEL_KEYS:
+                    try:
+                        library.impl(op, kernel, key)
+                    except Exception:  # noqa: BLE001 - not every operator takes every key
+                        pass
+
+    def _kernel(self, name: str):
+        def kernel(*args, **kwargs):
+            self.refuse(name)
+        return kernel
+
+    def _refuse_objects(self) -> None:
+        """Python functions and classes the patterns denote refuse through every reference."""
+        rules = forbid_mod.rules(self.patterns)
+        for obj, _pattern, name in list(rules.objects.values()):
+            # Only what the libraries define: `torch.multiprocessing.spawn.ThreadPoolExecutor` is
+            # concurrent.futures' class, re-exported, and matches `torch.*pool*` by name only.
+            if str(getattr(obj, "__module__", "") or "").split(".")[0] not in TORCH_FAMILY:
+                continue
+            if isinstance(obj, types.FunctionType):
+                try:
+                    refusal = _refusing_code(obj, name, self)
+                except (ValueError, TypeError, AttributeError):  # the dispatcher still holds
+                    continue
+                self._swap(obj, "__code__", refusal)
+            elif isinstance(obj, type) and not obj.__module__.startswith("builtins"):
+                self._swap(obj, "__init__", _refusing_init(name, self))
+
+    def _swap(self, owner: object, attribute: str, refusal: object) -> None:
+        """owner.attribute becomes the refusal; `lifted` puts the original back for a while."""
+        original = vars(owner).get(attribute, _INHERITED) if isinstance(owner, type) else getattr(owner, attribute)
+        try:
+            setattr(owner, attribute, refusal)
+        except (ValueError, TypeError, AttributeError):  # takes no new value: the dispatcher still holds
+            return
+        self._swapped.append((owner, attribute, refusal, original))
+
+    def _unswap(self) -> None:
+        for owner, attribute, _refusal, original in self._swapped:
+            if original is _INHERITED:
+                delattr(owner, attribute)
+            else:
+                setattr(owner, attribute, original)
+
+    def _refuse_autograd(self) -> None:
         from torch.autograd.variable import Variable
+        engine, guard = Variable._execution_engine, self
 
-        engine, wire = Variable._execution_engine, self
-
-        class _WatchedEngine:
-            """The autograd engine, noting a backward pass started from the learner's code."""
-
+        class _RefusingEngine:
             def run_backward(self, *args, **kwargs):
-                wire.note("torch.autograd (a backward pass by autograd)")
-                return engine.run_backward(*args, **kwargs)
+                guard.refuse("torch.autograd (a backward pass by autograd)")
 
             def __getattr__(self, name):
                 return getattr(engine, name)
 
-        Variable._execution_engine = _WatchedEngine()
-        self._undo.append(lambda: setattr(Variable, "_execution_engine", engine))
-
-    def _hook_imports(self) -> None:
-        real_import, real_import_module, wire = builtins.__import__, importlib.import_module, self
-
-        def watched_import(name, globals=None, locals=None, fromlist=(), level=0):
-            if level == 0 and isinstance(name, str) and name.split(".")[0] in _TORCH_FAMILY:
-                wire.note(f"import {name}", direct=True)
-            return real_import(name, globals, locals, fromlist, level)
-
-        def watched_import_module(name, package=None):
-            if isinstance(name, str) and name.split(".")[0] in _TORCH_FAMILY:
-                wire.note(f"import {name}", direct=True)
-            return real_import_module(name, package)
-
-        builtins.__import__, importlib.import_module = watched_import, watched_import_module
-
-        def undo():
-            builtins.__import__, importlib.import_module = real_import, real_import_module
-        self._undo.append(undo)
+        self._swap(Variable, "_execution_engine", _RefusingEngine())
 
     # --- recording -------------------------------------------------------------------------------
 
-    def note(self, name: str, *, direct: bool = False) -> None:
-        """Record `name` if a frame of the learner's file is on the stack (the innermost one's line);
-        `direct`: only if the learner's code is the immediate caller.
+    def refuse(self, name: str, *, detail: str = "") -> None:
+        line = self.learner_line(sys._getframe(1))
+        with self._lock:
+            if not any(h.name == name and h.line == line for h in self.hits):
+                self.hits.append(Hit(name, line))
+        where = f" (line {line})" if line else ""
+        raise Refused(f"{name} is not allowed in this exercise{where}"
+                      + (f": {detail}" if detail else "") + ".")
 
-        The innermost frame that is the learner's or a check's decides whose call it is: a check's
-        own object handed to the learner (test_rnn's reference cell, called by the learner's
-        run_rnn) runs the library for the check, not for the learner."""
-        frame = sys._getframe(2 if direct else 1)
-        path, checks = self.path, self.checks
+    def learner_line(self, frame) -> int | None:
         while frame is not None:
-            filename = frame.f_code.co_filename
-            if filename.startswith(checks):
-                return
-            if filename == path:
-                line = frame.f_lineno
-                if line not in self._lines:
-                    self._lines.add(line)
-                    self.hits.append(Hit(name, line))
-                return
-            if direct:
-                return
+            if frame.f_code.co_filename == self.path:
+                return frame.f_lineno
             frame = frame.f_back
+        return None
 
-    def function_name(self, func) -> str | None:
-        """The forbidden name a torch function call denotes, or None (cached per function)."""
-        try:
-            return self._names[func]
-        except (KeyError, TypeError):
-            pass
-        name = self._function_name(func)
-        try:
-            self._names[func] = name
-        except TypeError:  # unhashable: decided again next time
-            pass
-        return name
-
-    def _function_name(self, func) -> str | None:
-        if self._plan.everything:
-            return _display(func)
-        op = _operator(func)
-        if op is not None and op in self._plan.operators:
-            return _display(func)
-        name = getattr(func, "__name__", None)
-        if isinstance(name, str) and self._rules.methods and _is_method(func):
-            if self._rules.match(name, True) is not None:
-                return f"Tensor.{name}"
-        try:
-            pattern = self._rules.forbidding(func)
-        except Exception:  # noqa: BLE001 - an odd callable is simply not forbidden
-            pattern = None
-        return (self._rules.name_of(func) or _display(func)) if pattern is not None else None
-
-    def dispatch_name(self, func) -> str | None:
-        """The forbidden name an ATen operator denotes, or None (cached per operator)."""
-        try:
-            return self._names[func]
-        except (KeyError, TypeError):
-            pass
-        name = None
-        op = getattr(getattr(func, "_schema", None), "name", None)
-        if isinstance(op, str) and (self._plan.everything or op in self._plan.operators):
-            namespace, _, base = op.partition("::")
-            name = f"torch.ops.{namespace}.{base}"
-        self._names[func] = name
-        return name
+    def take_hits(self) -> list[Hit]:
+        with self._lock:
+            hits, self.hits = self.hits, []
+        return hits
 
 
-def _modes(wire: Tripwire):
-    """The two torch modes, built on first use (torch is imported only where it runs)."""
+class _Nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+_NOTHING = _Nothing()
+_INHERITED = object()  # an attribute the class did not define itself
+
+
+def _refusing_code(func: types.FunctionType, name: str, guard: Guard) -> types.CodeType | None:
+    """Code for `func` that refuses: every reference to the function refuses, however it was found."""
+    func.__globals__.setdefault("__kata_refused__", guard.refuse)
+    namespace: dict = {}
+    exec(f"def refused(*args, **kwargs):\n    return __kata_refused__({name!r})\n", namespace)  # noqa: S102
+    return namespace["refused"].__code__.replace(co_freevars=func.__code__.co_freevars,
+                                                 co_name=func.__code__.co_name)
+
+
+def _refusing_init(name: str, guard: Guard):
+    def __init__(self, *args, **kwargs):
+        guard.refuse(name)
+    return __init__
+
+
+class _RefuseImports:
+    """A finder first on sys.meta_path: the torch family cannot be imported, by any route."""
+
+    def __init__(self, guard: Guard) -> None:
+        self.guard = guard
+
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in TORCH_FAMILY:
+            self.guard.refuse(f"import {name}")
+        return None
+
+
+def _function_mode(guard: Guard):
     from torch.overrides import TorchFunctionMode
-    from torch.utils._python_dispatch import TorchDispatchMode
+    everything, autograd = guard.plan.everything, guard.plan.autograd
+    grad_fn = {"grad_fn", "_grad_fn", "backward", "next_functions", "register_hook"}
 
-    class _FunctionWatch(TorchFunctionMode):
+    class _Refusing(TorchFunctionMode):
         def __torch_function__(self, func, types, args=(), kwargs=None):
-            name = wire.function_name(func)
-            if name is not None:
-                wire.note(name)
+            if everything:
+                guard.refuse(_display(func))
+            if autograd and _attribute(func) in grad_fn:
+                guard.refuse(f"Tensor.{_attribute(func)} (gradients by autograd)")
             return func(*args, **(kwargs or {}))
 
-    class _DispatchWatch(TorchDispatchMode):
-        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-            name = wire.dispatch_name(func)
-            if name is not None:
-                wire.note(name)
-            return func(*args, **(kwargs or {}))
-
-    return _FunctionWatch(), _DispatchWatch()
+    return _Refusing()
 
 
-def _operator(func) -> str | None:
-    """"aten::conv2d" for torch.conv2d, Tensor.conv2d, torch.ops.aten.conv2d(.default)."""
-    qualified = getattr(func, "_qualified_op_name", None)  # an OpOverloadPacket
-    if isinstance(qualified, str):
-        return qualified
-    schema = getattr(func, "_schema", None)  # an OpOverload
-    if schema is not None:
-        return getattr(schema, "name", None)
-    name = getattr(func, "__name__", None)
-    if isinstance(name, str) and type(func).__name__ in ("builtin_function_or_method", "method_descriptor"):
-        return f"aten::{name}"
-    return None
-
-
-def _is_method(func) -> bool:
-    return type(func).__name__ in ("method_descriptor", "wrapper_descriptor", "getset_descriptor") or \
-        getattr(func, "__qualname__", "").startswith(("Tensor.", "TensorBase."))
+def _attribute(func) -> str:
+    name = getattr(func, "__name__", "")
+    if name == "__get__":  # a property getter: Tensor.grad_fn.__get__
+        owner = getattr(func, "__self__", None)
+        name = getattr(owner, "__name__", "")
+    return name if isinstance(name, str) else ""
 
 
 def _display(func) -> str:
-    qualified = getattr(func, "_qualified_op_name", None)
-    if isinstance(qualified, str):
-        namespace, _, base = qualified.partition("::")
-        return f"torch.ops.{namespace}.{base}"
-    schema = getattr(func, "_schema", None)
-    if schema is not None:
-        namespace, _, base = str(getattr(schema, "name", "")).partition("::")
-        return f"torch.ops.{namespace}.{base}"
     module = getattr(func, "__module__", None) or "torch"
     qualname = getattr(func, "__qualname__", None) or getattr(func, "__name__", "?")
-    if type(func).__name__ == "method_descriptor" or str(qualname).startswith("TensorBase."):
+    if str(qualname).startswith(("TensorBase.", "Tensor.")) or type(func).__name__ == "method_descriptor":
         return f"Tensor.{getattr(func, '__name__', qualname)}"
-    if module == "torch" or module.startswith("torch._C"):  # a binding: torch.conv2d, torch._C._nn.linear
-        return f"{module}.{getattr(func, '__name__', qualname)}"
     return f"{module}.{qualname}"

@@ -1,13 +1,15 @@
 """The warm worker inside a bubblewrap sandbox (grader/sandbox.py starts it).
 
-It imports the heavy modules once, then forks one grading child (grader/child.py) per request
-and relays that child's event lines, unread, to the grader outside. After each child, every other
-process in the sandbox is killed, so nothing the learner's code started outlives its exercise.
+It imports the heavy modules once, then forks one learner's process (grader/learner.py) per
+request, on a socket whose other end is the judge outside; the grader passes that socket over the
+descriptor channel (a socket it inherits, numbered in the first line). The worker never reads what the learner's process says. After
+each learner's process, every other process in the sandbox is killed and /tmp is emptied, so
+nothing the learner's code started or left behind reaches the next exercise.
 
-Lines in (stdin):  {"warm": [...]} once, then {"seq": n, "job": {...}, "only": [...] | null}
-                   or {"kill": n}.
-Lines out (stdout): {"ready": true, "environment": {...}} once, then {"seq": n, "line": "..."}
-                   per event line and {"seq": n, "exit": code, "output": "...", "garbled": bool}.
+Lines in (stdin):  {"warm": [...], "descriptors": fd} once, then {"seq": n, "learn": {LearnerJob}} (its socket follows
+                   on the descriptor channel) or {"kill": n}.
+Lines out (stdout): {"ready": true, "environment": {...}} once, then {"seq": n, "exit": code,
+                   "output": "..."} when that learner's process has ended.
 """
 from __future__ import annotations
 
@@ -16,14 +18,16 @@ import json
 import os
 import select
 import signal
+import socket
+import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 from . import channel, engines
 
 OUTPUT_LIMIT = 8000
+TMP = "/tmp"
 
 
 def main() -> None:
@@ -34,12 +38,13 @@ def main() -> None:
     os.dup2(devnull, 1)
     inbox = channel.Reader(requests)
     hello = _next_request(inbox)
+    descriptors = socket.socket(fileno=int(hello["descriptors"]))
     engines.warm_up(tuple(hello.get("warm", ())))
     _reply(replies, {"ready": True, "environment": engines.environment("bubblewrap")})
     while True:
         request = _next_request(inbox)
-        if "job" in request:
-            _run(request, inbox, replies)
+        if "learn" in request:
+            _run(request, inbox, replies, descriptors)
 
 
 def _next_request(inbox: channel.Reader) -> dict:
@@ -52,29 +57,30 @@ def _next_request(inbox: channel.Reader) -> dict:
             os._exit(0)
 
 
-def _run(request: dict, inbox: channel.Reader, replies: int) -> None:
-    from . import child
-    seq, job, only = request["seq"], _job(request["job"]), request.get("only")
+def _run(request: dict, inbox: channel.Reader, replies: int, descriptors: socket.socket) -> None:
+    from . import learner
+    from .jobs import LearnerJob
+    seq = request["seq"]
+    _, fds, _, _ = socket.recv_fds(descriptors, 16, 1)
+    if not fds:
+        _reply(replies, {"seq": seq, "exit": 1, "output": ""})
+        return
+    job = LearnerJob.from_dict(request["learn"])
+    _empty_tmp()
     # A fresh name (O_EXCL, unguessable) read back through this descriptor: a name the learner's
     # code could guess or replace (by a named pipe, say) would let it hang this worker.
-    out_fd, out_path = tempfile.mkstemp(prefix=".kata-out-", dir="/tmp")
+    out_fd, out_path = tempfile.mkstemp(prefix=".kata-out-", dir=TMP)
     with channel.FORK_LOCK:
-        read_fd, write_fd = channel.open_pipe()
         pid = os.fork()
         if pid == 0:
             try:
-                os.close(replies)
-                child.main(job, only, write_fd, out_path)
+                learner.main(fds[0], job, out_path)
             finally:
                 os._exit(1)
-        channel.close(write_fd, locked=True)
-    events = channel.Reader(read_fd)
+    os.close(fds[0])
     code = None
     while code is None:
-        ready = select.select([read_fd, inbox.fd], [], [], 0.05)[0]
-        if read_fd in ready:
-            for line in events.lines(0):
-                _reply(replies, {"seq": seq, "line": line.decode("utf-8", errors="replace")})
+        ready = select.select([inbox.fd], [], [], 0.05)[0]
         if inbox.fd in ready:
             for line in inbox.lines(0):
                 message = json.loads(line)
@@ -83,18 +89,16 @@ def _run(request: dict, inbox: channel.Reader, replies: int) -> None:
             if inbox.eof:
                 _kill_others()
                 os._exit(0)
-        done, status = os.waitpid(pid, os.WNOHANG)
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:  # reaped by _kill_others on the grader's request
+            done, status = pid, 9
         if done:
             code = os.waitstatus_to_exitcode(status)
-    for line in events.drain_lines():
-        _reply(replies, {"seq": seq, "line": line.decode("utf-8", errors="replace")})
     _kill_others()  # daemons, threads' processes, grandchildren: nothing outlives the exercise
-    channel.close(read_fd)
-    _reply(replies, {"seq": seq, "exit": code, "output": engines.fd_tail(out_fd, OUTPUT_LIMIT),
-                     "garbled": events.garbled})
+    _reply(replies, {"seq": seq, "exit": code, "output": engines.fd_tail(out_fd, OUTPUT_LIMIT)})
     os.close(out_fd)
-    with contextlib.suppress(OSError):  # the learner's code may have removed it
-        os.unlink(out_path)
+    _empty_tmp()
 
 
 def _kill_others() -> None:
@@ -117,16 +121,16 @@ def _kill_others() -> None:
         time.sleep(0.01)
 
 
-def _job(data: dict):
-    from .manifest import ExerciseSpec
-    from .runner import Job
-    spec = dict(data["spec"])
-    for key in ("hints", "requires", "forbid"):
-        spec[key] = tuple(spec.get(key, ()))
-    return Job(spec=ExerciseSpec(**spec), check_module=Path(data["check_module"]),
-               submission=Path(data["submission"]), display=data["display"],
-               require_gpu=bool(data.get("require_gpu")), threads=int(data.get("threads", 1)),
-               limits=tuple((str(n), float(s)) for n, s in data.get("limits", ())), root=None)
+def _empty_tmp() -> None:
+    """Everything in /tmp goes, however deep or strange: coreutils' rm walks without recursion
+    limits, and /tmp is a size-limited tmpfs of this sandbox alone."""
+    with contextlib.suppress(OSError):
+        names = os.listdir(TMP)
+        paths = [os.path.join(TMP, n) for n in names]
+        for command in (["chmod", "-R", "u+rwx", "--", *paths], ["rm", "-rf", "--one-file-system", "--", *paths]):
+            if paths:  # unreadable folders first made readable, or rm could not empty them
+                subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, timeout=60, check=False)
 
 
 def _reply(fd: int, message: dict) -> None:

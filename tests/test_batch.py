@@ -27,22 +27,24 @@ def make_class(root, course, names=("alice", "bob")):
 
 @pytest.fixture
 def fake_grading(monkeypatch):
-    """grade_files answers by submission: alice passes everything, bob gets one check wrong."""
+    """grade_pairs answers by submission: alice passes everything, bob gets one check wrong."""
     calls = []
 
-    def grade_files(specs, files, *, course, jobs=1, require_gpu=False, display=None, threads=None,
+    def grade_pairs(work, *, course, jobs=1, require_gpu=False, threads=None,
                     root=None, sandbox=None, with_environment=False):
+        files = {spec.id: path for spec, path, _ in work}
+        display = {spec.id: shown for spec, _, shown in work}
         calls.append((files, threads))
         who = next(iter(files.values())).parts[-4]
         out = []
-        for spec in specs:
+        for spec, _, _ in work:
             wrong = who == "bob" and spec.id == "adder"
             checks = (CheckResult("one", "failed" if wrong else "passed", 2, "wrong" if wrong else ""),
                       CheckResult("two", "passed", 1))
             out.append(ExerciseResult(spec.id, spec.title, (display or {}).get(spec.id, ""), checks=checks))
         return (out, {"python": "3", "device": "cpu", "sandbox": sandbox}) if with_environment else out
 
-    monkeypatch.setattr(api, "grade_files", grade_files)
+    monkeypatch.setattr(api, "grade_pairs", grade_pairs)
     return calls
 
 
@@ -96,14 +98,14 @@ def test_parallel_batch_shares_the_cpus(course, tmp_path, fake_grading, monkeypa
 
 def test_one_broken_submission_does_not_stop_the_class(course, tmp_path, monkeypatch, fake_grading):
     root = make_class(tmp_path / "subs", course)
-    real = api.grade_files
+    real = api.grade_pairs
 
-    def explode_for_bob(specs, files, **kw):
-        if "bob" in str(next(iter(files.values()))):
+    def explode_for_bob(work, **kw):
+        if "bob" in str(work[0][1]):
             raise RuntimeError("disk on fire")
-        return real(specs, files, **kw)
+        return real(work, **kw)
 
-    monkeypatch.setattr(api, "grade_files", explode_for_bob)
+    monkeypatch.setattr(api, "grade_pairs", explode_for_bob)
     rows = {r.name: r for r in batch.grade_batch(root=root, out=tmp_path / "g.csv", course=course)}
     assert rows["alice"].report is not None
     assert rows["bob"].report is None and "disk on fire" in rows["bob"].note

@@ -19,7 +19,7 @@ from grader.render.classroom import decode, runners
 
 from .report_samples import expected_totals, sample_report
 
-FAKE_POINTS = [classroom.Exercise("adder", "adder", 5), classroom.Exercise("greeter", "greeter", 1)]
+FAKE_POINTS = [classroom.KitExercise("adder", "adder", 5), classroom.KitExercise("greeter", "greeter", 1)]
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 Solutions score full marks, stubs score 0 with status not_started, every mutant loses points
 with the message its docstring names, and every alternative solution gets full marks. The course
 is checked once, on every core (as `kata dev check --jobs N` would), and each exercise reports
-its own findings.
+its own findings. Minutes of grading: the slow tier (`pytest -m "not slow"` leaves it out).
 """
 from __future__ import annotations
 
@@ -14,12 +14,16 @@ from grader.api import _cpu_count
 from grader.courses import default as default_course
 
 COURSE = default_course()
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def findings():
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("KATA_COURSE", raising=False)
+        # The proof is about the course, not the sandbox (tests/test_hostile*.py cover that): forked
+        # learner's processes spare a sandbox start per lane and per killed attempt.
+        mp.setenv("KATA_SANDBOX", "none")
         return devcheck.run(COURSE, jobs=max(2, _cpu_count()))
 
 

@@ -253,7 +253,7 @@ def course():
 def _grade(course, path):
     from grader import api
     spec = course.manifest.get("linear_regression_autograd")
-    return api.grade_files([spec], {spec.id: path}, course=course)[0]
+    return api.grade_pairs(api.pairs([spec], {spec.id: path}), course=course)[0]
 
 
 def test_grading_a_training_solution_records_its_loss_curve(course):

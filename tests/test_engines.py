@@ -42,20 +42,23 @@ def _visible(engine: sandbox.SandboxEngine, path: Path) -> bool:
         inside = engine.inside(path)
     except sandbox.SandboxError:
         return False
-    command = engine.command(Path("/tmp"))
+    command = engine.command()
     hidden = [Path(command[i + 1]) for i, arg in enumerate(command) if arg == "--tmpfs"]
     return not any(inside == h or h in inside.parents for h in hidden)
 
 
-def test_the_sandbox_sees_the_checks_but_no_reference_solution(tmp_path):
+def test_the_sandbox_sees_neither_the_checks_nor_a_reference_solution(tmp_path):
+    """The judge runs outside: the check modules are hidden like the solutions; the helpers an
+    in-process check module imports stay."""
     course = default_course()
     engine = sandbox.SandboxEngine(course)
     try:
         spec = course.manifest.get("conv2d")
-        assert _visible(engine, course.check_module(spec))
-        for hidden in (course.solutions_dir / spec.relpath, course.alternatives_dir, course.mutants_dir):
+        for hidden in (course.check_module(spec), course.solutions_dir / spec.relpath, course.alternatives_dir,
+                       course.mutants_dir):
             assert not _visible(engine, hidden), hidden
-        command = engine.command(tmp_path)
+        assert _visible(engine, course.checks_dir / "helpers.py")
+        command = engine.command()
         assert {"--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--clearenv"} <= set(command)
     finally:
         engine.close()
@@ -82,8 +85,9 @@ def test_the_private_tmp_is_mounted_before_anything_that_may_live_under_tmp(tmp_
     """A kata installed under /tmp (a CI clone, a venv there) must stay visible in the sandbox."""
     engine = sandbox.SandboxEngine(default_course())
     try:
-        command = engine.command(tmp_path)
-        private_tmp = command.index("/tmp", command.index("--bind"))
+        command = engine.command()
+        private_tmp = command.index("/tmp", command.index("--tmpfs"))
+        assert command[private_tmp - 3:private_tmp] == ["--size", str(sandbox.TMP_BYTES), "--tmpfs"]
         for i, arg in enumerate(command):
             if arg == "--ro-bind" and command[i + 2].startswith("/tmp/"):
                 assert i > private_tmp, command[i:i + 3]

@@ -1,4 +1,7 @@
 """The static scan behind the manifest's `forbid` lists."""
+import torch  # noqa: F401 - the grading process has imported the libraries before it scans
+import torchvision  # noqa: F401
+
 from grader.forbid import scan
 
 
@@ -86,3 +89,29 @@ def test_resolution_imports_no_learner_module():
     src = "import kata_learner_helper\nkata_learner_helper.conv2d(x)\nimport antigravity\n"
     assert names(src, ["torch.nn.functional.conv*"]) == []
     assert "kata_learner_helper" not in sys.modules and "antigravity" not in sys.modules
+
+
+def test_the_scan_never_imports_what_the_source_names(tmp_path, monkeypatch):
+    """A never-called import of a module that exits (or hangs) when imported is only text to the
+    scan: the grading process must not run it (it used to end `kata batch` for the whole class)."""
+    import sys
+    trap = tmp_path / "kata_exits_when_imported.py"
+    trap.write_text("import os\nos._exit(7)\n")
+    (tmp_path / "numpy_submodule_trap.py").write_text("raise SystemExit(3)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    source = ("import torch\n"
+              "def never_called():\n"
+              "    import kata_exits_when_imported\n"
+              "    from numpy_submodule_trap import x\n"
+              "    import torch.utils.bottleneck.__main__\n"
+              "    return torch.nn.functional.conv2d\n")
+    found = scan(source, ["torch.nn.functional.conv*"])
+    assert [v.name for v in found] == ["torch.nn.functional.conv2d"]
+    assert "kata_exits_when_imported" not in sys.modules and "torch.utils.bottleneck.__main__" not in sys.modules
+
+
+def test_source_nested_past_any_reader_is_graded_not_refused():
+    """A never-run 1 200-term expression: the scan gives up on it quietly (the refusals in the
+    learner's process still hold) instead of failing the whole exercise."""
+    source = "def never_called(x):\n    return " + " + ".join(["x"] * 1200) + "\n"
+    assert scan(source, ["torch.nn.functional.conv*"]) == []

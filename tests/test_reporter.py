@@ -95,8 +95,8 @@ def untouched_real_course(tmp_path_factory):
         course = default_course()
         specs = list(course.manifest)
         space = api.init(dest=tmp_path_factory.mktemp("real") / "ws", course=course)
-        results = api.grade_files(specs, {s.id: space.exercise_file(s) for s in specs}, course=course, jobs=2,
-                                  display={s.id: space.display(s) for s in specs})
+        work = api.pairs(specs, {s.id: space.exercise_file(s) for s in specs}, {s.id: space.display(s) for s in specs})
+        results = api.grade_pairs(work, course=course, jobs=2)
     finally:
         if saved is not None:
             os.environ["KATA_COURSE"] = saved

@@ -16,7 +16,7 @@ SCRIPT = textwrap.dedent("""
     from grader.courses import default as default_course
     course = default_course()
     spec = course.manifest.get("losses")
-    result = api.grade_files([spec], {"losses": course.solutions_dir / spec.relpath}, course=course)[0]
+    result = api.grade_pairs(api.pairs([spec], {"losses": course.solutions_dir / spec.relpath}), course=course)[0]
     print("STATUS", result.status, result.score, result.max_score, result.message[:200])
 """)
 

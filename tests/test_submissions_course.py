@@ -40,7 +40,8 @@ CASES = {
     ("losses", "patches_comparisons"): ("failed", 0, 0, "is 0, expected"),
     ("losses", "forges_results"): ("failed", 37, 37, "mse(pred, target"),
     ("losses", "crash_late"): ("error", 34, 34, "SIGABRT"),
-    ("losses", "writes_to_descriptors"): ("error", 0, 0, "written to by something else"),
+    # The learner's process holds no pipe of the grader's: what it writes reaches nobody.
+    ("losses", "writes_to_descriptors"): ("passed", 41, 41, ""),
 }
 
 

@@ -27,18 +27,20 @@ FORBIDDEN = "this exercise must be written without"
 CASES = {
     # (exercise, name): (status, min score, max score, phrase in the exercise or check messages)
     ("conv2d", "reexported_module"): ("failed", 0, 0, "uses torch.nn.modules.Conv2d (line 3)"),
-    ("conv2d", "getattr_built_name"): ("failed", 0, 0, "uses torch.conv2d (line 6)"),
-    ("conv2d", "eval_of_a_string"): ("failed", 0, 0, "uses torch.conv2d (line 7)"),
-    ("conv2d", "import_dict"): ("failed", 0, 0, "uses torch.conv2d (line 5)"),
+    # Refused where it runs: the operator the dispatcher was asked for, at the learner's line.
+    ("conv2d", "getattr_built_name"): ("failed", 0, 0, "torch.ops.aten.conv2d (line 6)"),
+    ("conv2d", "eval_of_a_string"): ("failed", 0, 0, "torch.ops.aten.conv2d (line 7)"),
+    ("conv2d", "import_dict"): ("failed", 0, 0, "torch.ops.aten.conv2d (line 5)"),
     ("conv2d", "aten_operator"): ("failed", 0, 0, "uses torch.ops.aten.convolution (line 7)"),
     ("conv2d_backward", "functorch_vjp"): ("failed", 0, 0, "functorch.vjp (line 14)"),
-    ("conv2d_backward", "backward_through_eval"): ("failed", 0, 0, "uses Tensor.backward (line 16)"),
+    ("conv2d_backward", "backward_through_eval"): ("failed", 0, 0, "Tensor.backward (gradients by autograd) (line 16)"),
     ("boxes", "detection_reexport_nms"): ("failed", 0, 0,
                                           "torchvision.models.detection.roi_heads.box_ops.nms (line 40)"),
     # A forbidden operation withholds the whole exercise's points, as a forbidden name does.
-    ("modules", "linear_by_built_name"): ("failed", 0, 0, "uses torch._C._nn.linear (line 17)"),
-    ("feed_forward", "torch_by_import"): ("failed", 0, 0, "uses import torch (line 4)"),
-    ("pooling", "hooked_tensor_subclass"): ("failed", 0, 0, "2 of 2 entries disagree"),
+    ("modules", "linear_by_built_name"): ("failed", 0, 0, "uses torch.ops.aten.linear (line 17)"),
+    ("feed_forward", "torch_by_import"): ("failed", 0, 0, "as_tensor (line 12)"),
+    # A tensor subclass stays in the learner's process: what comes back is a handle, not a tensor.
+    ("pooling", "hooked_tensor_subclass"): ("failed", 0, 0, "returned a Agreeable where a torch.Tensor was expected"),
     ("rnn", "always_equal_results"): ("failed", 0, 0, "returned a Agrees where a list of str was expected"),
     ("feed_forward", "fakes_its_class"): ("failed", 0, 0,
                                           "returned a Claims where an np.ndarray was expected"),
@@ -58,5 +60,5 @@ def test_hostile_submission_earns_only_what_it_computes(exercise, name):
     assert graded.max_score == MAX_SCORE[exercise], details
     messages = graded.message + "\n".join(c.message for c in graded.checks)
     assert phrase in messages, details
-    if phrase.startswith("uses "):
-        assert FORBIDDEN in messages, details
+    if phrase.startswith("uses ") or "(line" in phrase:
+        assert FORBIDDEN in messages.lower(), details

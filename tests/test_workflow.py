@@ -151,7 +151,7 @@ def test_runner_names_are_what_the_reporter_accepts():
     from grader.render.classroom import runner_names
     names = runner_names(["ab_c", "a_bc", "conv2d", "linear_regression_numpy"])
     assert names["conv2d"] == "conv2d" and names["linear_regression_numpy"] == "linearregressionnumpy"
-    text = classroom.workflow_text("dl-kata", [classroom.Exercise(i, n, 1) for i, n in names.items()])
+    text = classroom.workflow_text("dl-kata", [classroom.KitExercise(i, n, 1) for i, n in names.items()])
     runners = yaml.safe_load(text)["jobs"]["run-autograding-tests"]["steps"][-1]["with"]["runners"]
     assert re.fullmatch(r"([a-zA-Z0-9]+,)*[a-zA-Z0-9]+", runners)  # the reporter's own check
     assert len({r.upper() for r in runners.split(",")}) == 4  # four distinct variables

@@ -98,7 +98,13 @@ def _plain(value: Any, name: str, expected: str, depth: int) -> Any:
                 for k, v in value.items()}
     if _torch is not None and kind is _dtype:
         return value
-    raise PlainError(f"{name} returned a {_type_name(kind)} where {expected} was expected.")
+    raise PlainError(f"{name} returned a {_remote_kind(value) or _type_name(kind)} where {expected} was expected.")
+
+
+def _remote_kind(value: Any) -> str | None:
+    """The learner's own type name, for a handle to an object of the learner's process."""
+    from grader.judge import is_remote
+    return object.__getattribute__(value, "_kata_kind") or "object" if is_remote(value) else None
 
 
 def _plain_tensor(value: Any, name: str, expected: str):

@@ -17,16 +17,6 @@ import torch
 from grader.checks.helpers import (Feedback, assert_close, assert_unchanged, describe, is_tensor,
                                    record_curve, rng)
 
-# Bound at import, before the submission is loaded (it may reassign module attributes).
-_as_tensor = torch.tensor
-_float32 = torch.float32
-_clone = torch.Tensor.clone
-_ndarray = np.ndarray
-_generic = np.generic
-_array = np.array
-_float64 = np.float64
-_float32_np = np.float32
-_isfinite = math.isfinite
 
 PREFIX = 8  # the first epochs, where every known mistake already shows and nothing overflows
 
@@ -84,7 +74,7 @@ def _make_dataset(n, seed):
     x = g.standard_normal(n) * 1.2 + 0.4
     y = g.uniform(-2.0, 2.0) * x + g.uniform(-1.0, 1.0) + 0.1 * g.standard_normal(n)
     # rounded to float32, the precision of the tensors the submission receives
-    return x.astype(_float32_np).astype(_float64), y.astype(_float32_np).astype(_float64)
+    return x.astype(np.float32).astype(np.float64), y.astype(np.float32).astype(np.float64)
 
 
 _DATA = {(n, seed): _make_dataset(n, seed) for n, seed in [(5, 21), (6, 22), (8, 23), (1, 11),
@@ -92,19 +82,19 @@ _DATA = {(n, seed): _make_dataset(n, seed) for n, seed in [(5, 21), (6, 22), (8,
 
 
 def _dataset(n, seed):
-    """Made at import, before the submission is loaded; copies, so nothing can change them."""
+    """Made at import; copies, so that no check changes another's."""
     x, y = _DATA[(n, seed)]
     return x.copy(), y.copy()
 
 
 def _tensors(x, y):
-    X = _as_tensor(x.reshape(-1, 1), dtype=_float32)
-    Y = _as_tensor(y.reshape(-1, 1), dtype=_float32)
+    X = torch.tensor(x.reshape(-1, 1), dtype=torch.float32)
+    Y = torch.tensor(y.reshape(-1, 1), dtype=torch.float32)
     return X, Y
 
 
-WORKED_X = _array([1.0, 2.0, 3.0, 4.0])
-WORKED_Y = _array([3.0, 5.0, 7.0, 9.0])
+WORKED_X = np.array([1.0, 2.0, 3.0, 4.0])
+WORKED_Y = np.array([3.0, 5.0, 7.0, 9.0])
 
 # (name, n, seed, w0, b0, lr, epochs) — batch of one included.
 DATASETS = [
@@ -150,9 +140,9 @@ def _number(value, name):
     """A Python number (nan and inf allowed here: the comparison reports them)."""
     if is_tensor(value):
         raise Feedback(f"{name} is {describe(value)}; return Python floats, e.g. with .item().")
-    if isinstance(value, _ndarray) and value.size != 1:
+    if isinstance(value, np.ndarray) and value.size != 1:
         raise Feedback(f"{name} is {describe(value)}; expected a single number.")
-    if isinstance(value, bool) or not isinstance(value, (int, float, _generic, _ndarray)):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.generic, np.ndarray)):
         raise Feedback(f"{name} is {describe(value)}; expected a Python float.")
     return float(value)
 
@@ -179,7 +169,7 @@ def _unpack(result, epochs):
             raise Feedback(f"losses[{i}] is {describe(item)}; append loss.item(), a Python float "
                            "(a tensor in the list also keeps its whole graph alive).")
         values.append(_number(item, f"losses[{i}]"))
-    return w, b, _array(values, dtype=_float64)
+    return w, b, np.array(values, dtype=np.float64)
 
 
 def _compare(got, x, y, w0, b0, lr, epochs, *, label, mistakes=MISTAKES, curve=False):
@@ -190,17 +180,17 @@ def _compare(got, x, y, w0, b0, lr, epochs, *, label, mistakes=MISTAKES, curve=F
         record_curve("reference", want)
     wrong = [(m, _trajectory(x, y, w0, b0, lr, epochs, **opts)) for m, opts in mistakes]
     k = min(PREFIX, epochs)
-    assert_close(losses[:k], _array(want[:k]), f"{label}: the losses of the first {k} epochs",
+    assert_close(losses[:k], np.array(want[:k]), f"{label}: the losses of the first {k} epochs",
                  rtol=1e-3, atol=1e-5,
-                 diagnose=[(m, _array(t[2][:k])) for m, t in wrong])
-    assert_close(losses, _array(want), f"{label}: the loss of every epoch", rtol=1e-3, atol=1e-5,
+                 diagnose=[(m, np.array(t[2][:k])) for m, t in wrong])
+    assert_close(losses, np.array(want), f"{label}: the loss of every epoch", rtol=1e-3, atol=1e-5,
                  hint="the first epochs are right but later ones drift: is every epoch's update "
                       "w -= lr * w.grad with the gradients zeroed afterwards?")
     assert_close(w, want_w, f"{label}: the final w", rtol=1e-3, atol=1e-5,
-                 diagnose=[(m, t[0]) for m, t in wrong if _isfinite(t[0])],
+                 diagnose=[(m, t[0]) for m, t in wrong if math.isfinite(t[0])],
                  hint="return w.item() after the last epoch")
     assert_close(b, want_b, f"{label}: the final b", rtol=1e-3, atol=1e-5,
-                 diagnose=[(m, t[1]) for m, t in wrong if _isfinite(t[1])],
+                 diagnose=[(m, t[1]) for m, t in wrong if math.isfinite(t[1])],
                  hint="return b.item() after the last epoch")
 
 
@@ -244,7 +234,7 @@ def test_trajectory_matches_gradient_descent(sub, name, n, seed, w0, b0, lr, epo
     """Every epoch's loss and the final w, b match exact gradient descent on seeded data."""
     x, y = _dataset(n, seed)
     X, Y = _tensors(x, y)
-    X_before, Y_before = _clone(X), _clone(Y)
+    X_before, Y_before = X.clone(), Y.clone()
     got = _unpack(_run(sub, X, Y, w0, b0, lr, epochs), epochs)
     assert_unchanged(X_before, X, "X", mistake="the data were changed in place")
     assert_unchanged(Y_before, Y, "Y", mistake="the data were changed in place")

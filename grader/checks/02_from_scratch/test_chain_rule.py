@@ -4,8 +4,6 @@ Oracles: torch autograd in float64 on the same weights, float64 central finite d
 written in this module, the worked setup of docs/curriculum.md, and, for `train`, gradient descent
 with forward-difference gradients (the path `update_weights.train` takes) computed here.
 """
-import signal as _signal
-import threading as _threading
 import time as _time
 
 import numpy as np
@@ -15,27 +13,13 @@ import torch
 from grader.checks.helpers import (Feedback, assert_close, check_array, check_float,
                                    record_curve)
 from grader.checks.isolate import on_reference, swapped
+from grader.judge import LearnerError
 from grader.checks.network import (
     LABELS, WORKED_X, WORKED_Y, WORKED_W, make_problem, copies, as64, exact, loss64, tensor64,
     check_arguments_unchanged, train_result, check_loss_count, check_final_weights, check_loss_falls,
 )
 
-# Bound at import, before any submission is loaded (it may reassign module attributes).
 _perf_counter = _time.perf_counter
-_setitimer = getattr(_signal, "setitimer", None)
-_ITIMER_REAL = getattr(_signal, "ITIMER_REAL", None)
-_SIGALRM = getattr(_signal, "SIGALRM", None)
-_signal_fn = _signal.signal
-_main_thread = _threading.main_thread
-_current_thread = _threading.current_thread
-_np_array = np.array
-_float64 = np.float64
-_ndarray = np.ndarray
-_no_grad = torch.no_grad
-_tzeros = torch.zeros
-_tfloat64 = torch.float64
-_exp = np.exp
-_isclose = np.isclose
 
 
 # (d_in, h, d_out, N): batch of 1 included, N equal to h or d_out in two of them (so that a
@@ -52,12 +36,12 @@ SPEED_ABORT_S = 2.0   # under the runner's shortest per-check limit (3 s), so th
 
 def central_differences(x, y, weights, eps=1e-6):
     """Every gradient by (loss(w + eps) - loss(w - eps)) / (2 eps), float64."""
-    with _no_grad():
+    with torch.no_grad():
         x, y = tensor64(x), tensor64(y)
         ws = [tensor64(w) for w in weights]
         grads = []
         for w in ws:
-            flat, grad = w.view(-1), _tzeros(w.numel(), dtype=_tfloat64)
+            flat, grad = w.view(-1), torch.zeros(w.numel(), dtype=torch.float64)
             for k in range(flat.numel()):
                 old = float(flat[k])
                 flat[k] = old + eps
@@ -72,7 +56,7 @@ def central_differences(x, y, weights, eps=1e-6):
 
 def forward_difference_path(x, y, weights, lr, epochs, eps=1e-4):
     """update_weights.train's path: forward-difference gradients at the original weights, float64."""
-    with _no_grad():
+    with torch.no_grad():
         x, y = tensor64(x), tensor64(y)
         ws, losses = [tensor64(w) for w in weights], []
         for _ in range(epochs):
@@ -96,7 +80,7 @@ def wrong_gradients(x, y, weights):
     x, y = as64([x, y])
     W_h, b_h, W_o, b_o = as64(weights)
     z = x @ W_h + b_h
-    hidden = 1.0 / (1.0 + _exp(-z))
+    hidden = 1.0 / (1.0 + np.exp(-z))
     prediction = hidden @ W_o + b_o
     n, d_out = prediction.shape
 
@@ -150,7 +134,7 @@ def backprop_result(result, x, weights, name):
     n = x.shape[0]
     for label, got, w in zip(LABELS, grads, weights):
         gname = f"{name}: the gradient of {label}"
-        if isinstance(got, _ndarray) and label.startswith("b") and got.shape != w.shape:
+        if isinstance(got, np.ndarray) and label.startswith("b") and got.shape != w.shape:
             if got.shape == (n,):
                 raise Feedback(f"{gname} has shape {got.shape}, expected {w.shape}. Likely mistake: "
                                "summed the bias gradient over the wrong axis: sum over the batch "
@@ -222,29 +206,18 @@ def test_backprop_is_fast(sub):
             f"{d_in * h + h + h * d_out + d_out} weights) instead of backprop: a forward pass per "
             "weight is far too slow. Use the chain rule with matrix products over the whole batch.")
 
-    class _TooSlow(BaseException):
-        pass
-
-    def _abort(signum, frame):
-        raise _TooSlow()
-
-    use_alarm = (_setitimer is not None and _current_thread() is _main_thread())
     best = None
     for _ in range(3):
         args = copies(x, y, weights)
-        previous = _signal_fn(_SIGALRM, _abort) if use_alarm else None
-        if use_alarm:
-            _setitimer(_ITIMER_REAL, SPEED_ABORT_S)
         try:
-            start = _perf_counter()
-            result = sub.backprop(*args)
-            elapsed = _perf_counter() - start
-        except _TooSlow:
+            with sub.within(SPEED_ABORT_S):
+                start = _perf_counter()
+                result = sub.backprop(*args)
+                elapsed = _perf_counter() - start
+        except LearnerError as exc:
+            if not exc.deadline:
+                raise
             raise Feedback(f"{name} was stopped after {SPEED_ABORT_S:.0f} s; {slow}") from None
-        finally:
-            if use_alarm:
-                _setitimer(_ITIMER_REAL, 0)
-                _signal_fn(_SIGALRM, previous)
         best = elapsed if best is None else min(best, elapsed)
         if best <= SPEED_LIMIT_S:
             break
@@ -267,8 +240,8 @@ def test_arguments_unchanged(sub):
 # --- train ---------------------------------------------------------------------------------------
 
 def _all_close(got, want, *, rtol, atol):
-    got, want = _np_array(got, dtype=_float64), _np_array(want, dtype=_float64)
-    return got.shape == want.shape and bool(_isclose(got, want, rtol=rtol, atol=atol).all())
+    got, want = np.array(got, dtype=np.float64), np.array(want, dtype=np.float64)
+    return got.shape == want.shape and bool(np.isclose(got, want, rtol=rtol, atol=atol).all())
 
 
 def check_train(result, x, y, weights, lr, epochs, name, *, path_tol, curve=False):
@@ -299,7 +272,7 @@ def check_train(result, x, y, weights, lr, epochs, name, *, path_tol, curve=Fals
 def reference_backprop(inputs, outputs, weights):
     """backprop as the exercise asks for it (autograd, float64), in the weights' own dtypes."""
     loss, grads = exact(inputs, outputs, weights)
-    return [_np_array(g, dtype=_np_array(w).dtype) for g, w in zip(grads, weights)], loss
+    return [np.array(g, dtype=np.array(w).dtype) for g, w in zip(grads, weights)], loss
 
 
 def train_on_reference(sub, *args, **kwargs):

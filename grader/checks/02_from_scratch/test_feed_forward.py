@@ -12,16 +12,6 @@ from grader.checks.network import (
     LABELS, WORKED_X, WORKED_Y, WORKED_W, make_problem, copies, tensor64,
 )
 
-# Bound at import, before any submission is loaded (it may reassign module attributes).
-_sigmoid = torch.sigmoid
-_tanh = torch.tanh
-_tmean = torch.mean
-_tsum = torch.sum
-_tsqrt = torch.sqrt
-_tabs = torch.abs
-_no_grad = torch.no_grad
-_isclose = torch.isclose
-_ndarray = np.ndarray
 
 # (d_in, h, d_out, N): batch of 1 included, several output widths.
 SHAPES = [(2, 3, 1, 1), (3, 4, 2, 1), (4, 8, 3, 5), (1, 2, 1, 7), (5, 6, 4, 16)]
@@ -30,41 +20,41 @@ TOL = dict(rtol=1e-4, atol=1e-6)
 
 def oracle(x, y, weights):
     """Every value a check compares with, correct and wrong (for naming mistakes), in float64."""
-    with _no_grad():
+    with torch.no_grad():
         x, y = tensor64(x), tensor64(y)
         W_h, b_h, W_o, b_o = (tensor64(w) for w in weights)
         z = x @ W_h + b_h
-        hidden = _sigmoid(z)
+        hidden = torch.sigmoid(z)
         p = hidden @ W_o + b_o
         d = p - y
         n, d_out = d.shape
         out = {
             "prediction": p,
-            "loss": _tmean(d ** 2),
+            "loss": torch.mean(d ** 2),
             "wrong_predictions": [
                 ("applied the sigmoid to the output layer too; the output layer is linear",
-                 _sigmoid(p)),
-                ("forgot the hidden bias b_h", _sigmoid(x @ W_h) @ W_o + b_o),
+                 torch.sigmoid(p)),
+                ("forgot the hidden bias b_h", torch.sigmoid(x @ W_h) @ W_o + b_o),
                 ("forgot the output bias b_o", hidden @ W_o),
-                ("forgot both biases", _sigmoid(x @ W_h) @ W_o),
+                ("forgot both biases", torch.sigmoid(x @ W_h) @ W_o),
                 ("forgot the sigmoid on the hidden layer", z @ W_o + b_o),
-                ("sign error in the sigmoid: it is 1 / (1 + exp(-z))", _sigmoid(-z) @ W_o + b_o),
-                ("used tanh instead of the sigmoid", _tanh(z) @ W_o + b_o),
+                ("sign error in the sigmoid: it is 1 / (1 + exp(-z))", torch.sigmoid(-z) @ W_o + b_o),
+                ("used tanh instead of the sigmoid", torch.tanh(z) @ W_o + b_o),
             ],
         }
         wrong_losses = [
-            ("summed the squared errors instead of averaging them", _tsum(d ** 2)),
+            ("summed the squared errors instead of averaging them", torch.sum(d ** 2)),
             ("averaged over the batch only (summed over the outputs); the mean is over all "
-             "N * d_out entries", _tsum(d ** 2) / n),
+             "N * d_out entries", torch.sum(d ** 2) / n),
             ("averaged over the outputs only; the mean is over all N * d_out entries",
-             _tsum(d ** 2) / d_out),
-            ("took the square root (that is the RMSE, not the MSE)", _tsqrt(_tmean(d ** 2))),
-            ("forgot to square the differences", _tmean(d)),
-            ("took absolute values instead of squares (that is the MAE)", _tmean(_tabs(d))),
-            ("halved the mean; this loss has no factor 1/2", _tmean(d ** 2) / 2),
+             torch.sum(d ** 2) / d_out),
+            ("took the square root (that is the RMSE, not the MSE)", torch.sqrt(torch.mean(d ** 2))),
+            ("forgot to square the differences", torch.mean(d)),
+            ("took absolute values instead of squares (that is the MAE)", torch.mean(torch.abs(d))),
+            ("halved the mean; this loss has no factor 1/2", torch.mean(d ** 2) / 2),
         ]
         for mistake, wrong_p in out["wrong_predictions"]:
-            wrong_losses.append((mistake, _tmean((wrong_p - y) ** 2)))
+            wrong_losses.append((mistake, torch.mean((wrong_p - y) ** 2)))
         out["wrong_losses"] = wrong_losses
         return out
 
@@ -73,7 +63,7 @@ def _distinct(diagnose, expected, rtol=1e-4, atol=1e-6):
     """Keep only the wrong results that differ from the right one (e.g. N = 1 hides some)."""
     kept = []
     for mistake, wrong in diagnose:
-        if wrong.shape != expected.shape or not bool(_isclose(wrong, expected, rtol=rtol, atol=atol).all()):
+        if wrong.shape != expected.shape or not bool(torch.isclose(wrong, expected, rtol=rtol, atol=atol).all()):
             kept.append((mistake, wrong))
     return kept
 
@@ -100,7 +90,7 @@ def test_predict_random_shapes(sub, d_in, h, d_out, n):
     x, y, weights = make_problem(d_in, h, d_out, n, seed=100 + 7 * d_in + 3 * h + n)
     got = sub.predict(*copies(x, y, weights)[::2])
     name = f"predict(inputs, weights) with d_in={d_in}, h={h}, d_out={d_out}, N={n}"
-    if isinstance(got, _ndarray) and got.shape == (n, h) and h != d_out:
+    if isinstance(got, np.ndarray) and got.shape == (n, h) and h != d_out:
         raise Feedback(f"{name} has shape {got.shape}, expected ({n}, {d_out}): that is the hidden "
                        "layer's shape. Likely mistake: forgot the output layer hidden @ W_o + b_o.")
     check_array(got, name, shape=(n, d_out), dtype="floating")

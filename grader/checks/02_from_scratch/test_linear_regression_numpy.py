@@ -5,25 +5,23 @@ import pytest
 from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, check_float, rng
 from grader.checks.isolate import on_reference, swapped
 
-# Bound at import, before the submission is loaded (it may reassign numpy's attributes).
 _mean, _sum, _abs, _sqrt, _array = np.mean, np.sum, np.abs, np.sqrt, np.array
-_np_float32, _np_float64 = np.float32, np.float64
 
 SIZES = [1, 5, 17]
-WORKED_X = _array([1, 2, 3, 4, 5], dtype=_np_float32)
-WORKED_Y = _array([6, 11, 16, 21, 26], dtype=_np_float32)
+WORKED_X = _array([1, 2, 3, 4, 5], dtype=np.float32)
+WORKED_Y = _array([6, 11, 16, 21, 26], dtype=np.float32)
 
 
 def _data(n: int, seed: int):
     g = rng(seed)
-    x = g.standard_normal(n).astype(_np_float32)
-    prediction = g.standard_normal(n).astype(_np_float32)
-    actual = g.standard_normal(n).astype(_np_float32)
+    x = g.standard_normal(n).astype(np.float32)
+    prediction = g.standard_normal(n).astype(np.float32)
+    actual = g.standard_normal(n).astype(np.float32)
     return x, prediction, actual
 
 
 def _float64(*arrays):
-    return [a.astype(_np_float64) for a in arrays]
+    return [a.astype(np.float64) for a in arrays]
 
 
 def _two_floats(result, call, names):
@@ -43,7 +41,7 @@ def test_forward(sub, n):
     got = sub.forward(x, 1.5, -0.25)
     check_array(got, f"forward(x of shape ({n},), 1.5, -0.25)", shape=(n,), dtype="floating")
     assert_unchanged(kept, x, "x", mistake="updating x in place (x *= w) instead of computing a new array")
-    assert_close(got, 1.5 * kept.astype(_np_float64) - 0.25, "forward(x, 1.5, -0.25)", rtol=1e-5,
+    assert_close(got, 1.5 * kept.astype(np.float64) - 0.25, "forward(x, 1.5, -0.25)", rtol=1e-5,
                  diagnose=[("w and b swapped (b * x + w)", -0.25 * kept + 1.5)])
 
 
@@ -110,15 +108,15 @@ def test_step(sub, w, b, lr, dw, db):
 # --- train: judged on the reference forward, gradients and step, then as a whole ---------------
 
 def _ref_forward(x, w, b):
-    return w * _array(x, dtype=_np_float64) + b
+    return w * _array(x, dtype=np.float64) + b
 
 
 def _ref_mse(prediction, actual):
-    return float(_mean((_array(prediction, dtype=_np_float64) - actual) ** 2))
+    return float(_mean((_array(prediction, dtype=np.float64) - actual) ** 2))
 
 
 def _ref_gradients(x, prediction, actual):
-    error = _array(prediction, dtype=_np_float64) - actual
+    error = _array(prediction, dtype=np.float64) - actual
     return float(_mean(2 * x * error)), float(_mean(2 * error))
 
 
@@ -137,7 +135,7 @@ ON_REFERENCE = "forward, gradients and step"
 @pytest.mark.points(2)
 def test_train_follows_gradient_descent(sub):
     """train (on the reference forward, gradients and step) from a given start, with a given lr, follows plain gradient descent"""
-    x, y = WORKED_X.astype(_np_float64), WORKED_Y.astype(_np_float64)
+    x, y = WORKED_X.astype(np.float64), WORKED_Y.astype(np.float64)
     # lr differs from the default 0.01, so that a train that ignores its lr argument is seen
     result = _train_on_reference(sub, x.copy(), y.copy(), w=2.0, b=-1.0, lr=0.02, epochs=7)
     got = _two_floats(result, "train", ("w", "b"))

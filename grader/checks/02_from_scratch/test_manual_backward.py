@@ -8,7 +8,6 @@ import pytest
 
 from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, check_float, rng
 
-# Bound at import, before the submission is loaded (it may reassign module attributes).
 from torch import from_numpy as _t_from_numpy
 from torch import matmul as _t_matmul
 from torch import mul as _t_mul
@@ -21,17 +20,6 @@ from torch import tensor as _t_tensor
 from torch.autograd import grad as _t_grad
 from torch.nn.functional import cross_entropy as _t_cross_entropy
 
-_array = np.array
-_asarray = np.asarray
-_size = np.size
-_floating = np.floating
-_ndarray = np.ndarray
-_copy = np.copy
-_isfinite = np.isfinite
-_float64 = np.float64
-_arange = np.arange
-_zeros = np.zeros
-_int64 = np.int64
 
 RTOL, ATOL = 1e-5, 1e-7
 
@@ -39,7 +27,7 @@ RTOL, ATOL = 1e-5, 1e-7
 # --- oracles --------------------------------------------------------------------------------------
 
 def _t(a, requires_grad=False):
-    return _t_from_numpy(_array(a, dtype=_float64)).requires_grad_(requires_grad)
+    return _t_from_numpy(np.array(a, dtype=np.float64)).requires_grad_(requires_grad)
 
 
 def _n(t):
@@ -68,7 +56,7 @@ def ref_activation(name, x, grad_y):
 
 def ref_cross_entropy(logits, targets):
     tz = _t(logits, True)
-    loss = _t_cross_entropy(tz, _t_tensor(_array(targets, dtype=_int64)))
+    loss = _t_cross_entropy(tz, _t_tensor(np.array(targets, dtype=np.int64)))
     (gz,) = _t_grad(loss, (tz,))
     return float(loss.item()), _n(gz)
 
@@ -82,7 +70,7 @@ def ref_network(x, weights, activations, targets):
         h = _t_add(_t_matmul(h, tW), tb)
         if i < len(activations):
             h = ACTIVATIONS[activations[i]](h)
-    loss = _t_cross_entropy(h, _t_tensor(_array(targets, dtype=_int64)))
+    loss = _t_cross_entropy(h, _t_tensor(np.array(targets, dtype=np.int64)))
     flat = [tx] + [t for pair in leaves for t in pair]
     grads = _t_grad(loss, flat)
     return float(loss.item()), _n(grads[0]), [(_n(grads[1 + 2 * i]), _n(grads[2 + 2 * i]))
@@ -97,7 +85,7 @@ def make_linear(sub, n_in, n_out, seed):
     layer = sub.Linear(n_in, n_out, rng(seed + 1))
     W = g.standard_normal((n_in, n_out))
     b = g.standard_normal(n_out)
-    layer.W, layer.b = _copy(W), _copy(b)
+    layer.W, layer.b = np.copy(W), np.copy(b)
     return layer, W, b
 
 
@@ -115,8 +103,8 @@ def check_grad_W(got, want, name, n_in, n_out, n, diagnose=()):
 
 
 def check_grad_b(got, want, name, n_out, n, diagnose=()):
-    if n_out > 1 and isinstance(got, (float, _floating, _ndarray)) and _size(got) == 1:
-        total = float(_asarray(got).reshape(()))
+    if n_out > 1 and isinstance(got, (float, np.floating, np.ndarray)) and np.size(got) == 1:
+        total = float(np.asarray(got).reshape(()))
         if abs(total - float(want.sum())) <= 1e-6 + 1e-5 * abs(float(want.sum())):
             raise Feedback(f"{name} is a single number, {total:.6g}, expected b's shape {(n_out,)}.\n"
                            "Likely mistake: you summed over every axis; sum over the batch axis only,"
@@ -155,7 +143,7 @@ def loss_value(value, name, large=False):
 
 
 def require_finite(got, name, why):
-    if isinstance(got, np.ndarray) and got.dtype.kind == "f" and not bool(_isfinite(got).all()):
+    if isinstance(got, np.ndarray) and got.dtype.kind == "f" and not bool(np.isfinite(got).all()):
         raise Feedback(f"{name} contains nan or inf for logits as large as ±1000.\nLikely mistake: {why}.")
 
 
@@ -172,12 +160,12 @@ def test_linear(sub, n, n_in, n_out, seed):
     g = rng(200 + seed)
     x = g.standard_normal((n, n_in))
     grad_y = g.standard_normal((n, n_out))
-    y = layer.forward(_copy(x))
+    y = layer.forward(np.copy(x))
     y_want = ref_linear(x, W, b, grad_y)[0]       # oracles run after the learner's call returned
     check_array(y, f"Linear({n_in}, {n_out}).forward(x)", shape=(n, n_out), dtype="floating")
     assert_close(y, y_want, f"Linear({n_in}, {n_out}).forward(x)", rtol=RTOL, atol=ATOL,
                  diagnose=[("forgot the bias b", y_want - b)], hint="y = x @ W + b.")
-    gx = layer.backward(_copy(grad_y))
+    gx = layer.backward(np.copy(grad_y))
     _, gx_want, gW_want, gb_want = ref_linear(x, W, b, grad_y)
     name = f"Linear({n_in}, {n_out}).backward(grad_y)"
     check_array(gx, f"{name} (grad_x)", shape=(n, n_in), dtype="floating")
@@ -192,19 +180,19 @@ def test_linear(sub, n, n_in, n_out, seed):
 def test_linear_worked_example(sub):
     """Linear worked example: W = [[1, 2], [3, 4]], x = [[1, 1]], grad_y = [[1, 0]]."""
     layer = sub.Linear(2, 2, rng(0))
-    layer.W, layer.b = _array([[1.0, 2.0], [3.0, 4.0]]), _array([0.0, 0.0])
-    y = layer.forward(_array([[1.0, 1.0]]))
+    layer.W, layer.b = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([0.0, 0.0])
+    y = layer.forward(np.array([[1.0, 1.0]]))
     check_array(y, "forward(x)", shape=(1, 2), dtype="floating")
     assert_close(y, [[4.0, 6.0]], "forward([[1, 1]])", rtol=1e-9, atol=1e-9,
                  diagnose=[("computed W @ x (or x @ W.T) instead of x @ W", [[3.0, 7.0]])],
                  hint="y = x @ W + b with W of shape (in, out).")
-    gx = layer.backward(_array([[1.0, 0.0]]))
+    gx = layer.backward(np.array([[1.0, 0.0]]))
     check_array(gx, "backward(grad_y) (grad_x)", shape=(1, 2), dtype="floating")
     assert_close(gx, [[1.0, 3.0]], "backward([[1, 0]]) (grad_x)", rtol=1e-9, atol=1e-9,
                  diagnose=[("grad_x = grad_y @ W instead of grad_y @ W.T", [[1.0, 2.0]])],
                  hint="grad_x = grad_y @ W.T.")
-    check_grad_W(layer.grad_W, _array([[1.0, 0.0], [1.0, 0.0]]), "grad_W", 2, 2, 1)
-    check_grad_b(layer.grad_b, _array([1.0, 0.0]), "grad_b", 2, 1)
+    check_grad_W(layer.grad_W, np.array([[1.0, 0.0], [1.0, 0.0]]), "grad_W", 2, 2, 1)
+    check_grad_b(layer.grad_b, np.array([1.0, 0.0]), "grad_b", 2, 1)
 
 
 @pytest.mark.points(1)
@@ -214,10 +202,10 @@ def test_linear_backward_sets_gradients(sub):
     g = rng(301)
     x1, x2 = g.standard_normal((5, 4)), g.standard_normal((2, 4))
     gy1, gy2 = g.standard_normal((5, 3)), g.standard_normal((2, 3))
-    layer.forward(_copy(x1))
-    layer.backward(_copy(gy1))
-    layer.forward(_copy(x2))
-    gx = layer.backward(_copy(gy2))
+    layer.forward(np.copy(x1))
+    layer.backward(np.copy(gy1))
+    layer.forward(np.copy(x2))
+    gx = layer.backward(np.copy(gy2))
     _, _, gW1, gb1 = ref_linear(x1, W, b, gy1)
     _, gx2, gW2, gb2 = ref_linear(x2, W, b, gy2)
     check_array(gx, "grad_x of the second batch", shape=(2, 4), dtype="floating")
@@ -264,7 +252,7 @@ def test_activation(sub, name, shape):
     x = g.standard_normal(shape) * 2
     grad_y = g.standard_normal(shape)
     layer = getattr(sub, name)()
-    x_in, grad_y_in = _copy(x), _copy(grad_y)
+    x_in, grad_y_in = np.copy(x), np.copy(grad_y)
     y = layer.forward(x_in)
     y_want = ref_activation(name, x, grad_y)[0]
     check_array(y, f"{name}().forward(x)", shape=shape, dtype="floating")
@@ -285,14 +273,14 @@ def test_activation(sub, name, shape):
 @pytest.mark.parametrize("name", ["Sigmoid", "Tanh"])
 def test_activation_saturated(sub, name):
     """Sigmoid and Tanh at ±1000: outputs saturate, gradients vanish, nothing is nan."""
-    x = _array([[-1000.0, -30.0, 0.5, 30.0, 1000.0]])
-    grad_y = _array([[1.0, -2.0, 0.5, 3.0, -1.0]])
+    x = np.array([[-1000.0, -30.0, 0.5, 30.0, 1000.0]])
+    grad_y = np.array([[1.0, -2.0, 0.5, 3.0, -1.0]])
     layer = getattr(sub, name)()
-    y = layer.forward(_copy(x))
+    y = layer.forward(np.copy(x))
     y_want = ref_activation(name, x, grad_y)[0]
     check_array(y, f"{name}().forward(x)", shape=x.shape, dtype="floating")
     assert_close(y, y_want, f"{name}().forward([[-1000, -30, 0.5, 30, 1000]])", rtol=RTOL, atol=ATOL)
-    gx = layer.backward(_copy(grad_y))
+    gx = layer.backward(np.copy(grad_y))
     gx_want = ref_activation(name, x, grad_y)[1]
     check_array(gx, f"{name}().backward(grad_y)", shape=x.shape, dtype="floating")
     assert_close(gx, gx_want, f"{name}().backward(grad_y) at x = [[-1000, -30, 0.5, 30, 1000]]",
@@ -306,8 +294,8 @@ def check_cross_entropy(sub, logits, targets, label, large=False):
     n = logits.shape[0]
     ce = sub.SoftmaxCrossEntropy()
     name = f"SoftmaxCrossEntropy().forward(logits, targets) ({label})"
-    logits_in = _copy(logits)
-    loss = loss_value(ce.forward(logits_in, _copy(targets)), name, large)
+    logits_in = np.copy(logits)
+    loss = loss_value(ce.forward(logits_in, np.copy(targets)), name, large)
     loss_want = ref_cross_entropy(logits, targets)[0]
     assert_unchanged(logits, logits_in, "The logits passed to SoftmaxCrossEntropy().forward",
                      mistake="subtracting the row maximum in place (logits -= logits.max(...)); "
@@ -324,8 +312,8 @@ def check_cross_entropy(sub, logits, targets, label, large=False):
     if large:
         require_finite(grad, gname, "no max-subtraction in the softmax: subtract each row's maximum "
                                     "before np.exp")
-    onehot = _zeros(logits.shape)
-    onehot[_arange(n), targets] = 1.0
+    onehot = np.zeros(logits.shape)
+    onehot[np.arange(n), targets] = 1.0
     probs = grad_want * n + onehot
     grad_wrongs = [("the gradient is summed over the batch instead of averaged: divide softmax(z) - onehot by N",
                     grad_want * n)] if n > 1 else []
@@ -347,20 +335,20 @@ def test_softmax_cross_entropy(sub, n, c, seed):
     check_cross_entropy(sub, logits, targets, f"a batch of {n}, {c} classes")
 
 
-LARGE = _array([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 999.0], [1000.0, 1000.0, -1000.0],
+LARGE = np.array([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 999.0], [1000.0, 1000.0, -1000.0],
                 [-1000.0, -1000.0, -1000.0]])
 
 
 @pytest.mark.points(2)
 def test_softmax_cross_entropy_large_logits(sub):
     """SoftmaxCrossEntropy with logits of ±1000, targets at the largest logit."""
-    check_cross_entropy(sub, LARGE, _array([0, 1, 1, 2]), "logits of ±1000", large=True)
+    check_cross_entropy(sub, LARGE, np.array([0, 1, 1, 2]), "logits of ±1000", large=True)
 
 
 @pytest.mark.points(2)
 def test_softmax_cross_entropy_large_logits_wrong_class(sub):
     """SoftmaxCrossEntropy with logits of ±1000 whose targets have a tiny probability (loss ≈ 1000)."""
-    check_cross_entropy(sub, LARGE, _array([1, 0, 2, 0]), "logits of ±1000, unlikely targets", large=True)
+    check_cross_entropy(sub, LARGE, np.array([1, 0, 2, 0]), "logits of ±1000, unlikely targets", large=True)
 
 
 # --- Sequential -----------------------------------------------------------------------------------
@@ -386,8 +374,8 @@ def test_sequential_order(sub):
     log = []
     layers = [_Spy("A", 2.0, log), _Spy("B", 3.0, log), _Spy("C", 5.0, log)]
     model = sub.Sequential(*layers)
-    x = _array([[1.0, -1.0]])
-    y = model.forward(_copy(x))
+    x = np.array([[1.0, -1.0]])
+    y = model.forward(np.copy(x))
     check_array(y, "Sequential(A, B, C).forward(x)", shape=(1, 2), dtype="floating")
     forward_order = [name for kind, name in log if kind == "forward"]
     if forward_order != ["A", "B", "C"]:
@@ -396,7 +384,7 @@ def test_sequential_order(sub):
     assert_close(y, ((x * 2 + 2) * 3 + 3) * 5 + 5, "Sequential(A, B, C).forward(x)", rtol=1e-9, atol=1e-9,
                  hint="feed each layer's output into the next layer and return the last output.")
     log.clear()
-    gx = model.backward(_array([[1.0, 2.0]]))
+    gx = model.backward(np.array([[1.0, 2.0]]))
     backward_order = [name for kind, name in log if kind == "backward"]
     if backward_order != ["C", "B", "A"]:
         raise Feedback(f"Sequential(A, B, C).backward called the layers in the order {backward_order}.\n"
@@ -442,10 +430,10 @@ def test_network_gradients(sub, n, seed):
     targets = g.integers(0, NETWORK[-1][1], n)
 
     model = sub.Sequential(*layers)
-    logits = model.forward(_copy(x))
+    logits = model.forward(np.copy(x))
     check_array(logits, "Sequential(...).forward(x)", shape=(n, NETWORK[-1][1]), dtype="floating")
     ce = sub.SoftmaxCrossEntropy()
-    loss = check_float(ce.forward(logits, _copy(targets)), "the network's loss")
+    loss = check_float(ce.forward(logits, np.copy(targets)), "the network's loss")
     loss_want = ref_network(x, weights, NETWORK_ACTS, targets)[0]
     assert_close(loss, loss_want, "the network's loss", rtol=RTOL, atol=ATOL)
     grad_logits = ce.backward()
@@ -462,6 +450,28 @@ def test_network_gradients(sub, n, seed):
                  hint=NETWORK_HINT)
 
 
+def parameter_identities(model, layers):
+    """In the learner's process: ("list", [[(layer, attribute) or None, ...] per pair]) naming, by
+    identity, which of the layers' own W, b, grad_W, grad_b arrays each pair holds."""
+    pairs = model.parameters()
+    if not isinstance(pairs, (list, tuple)):
+        return type(pairs).__name__, None
+    found = []
+    for pair in pairs:
+        if not (isinstance(pair, (list, tuple)) and len(pair) == 2):
+            return "list", None
+        where = []
+        for array in pair:
+            hit = None
+            for index, layer in enumerate(layers):
+                for attr in ("W", "b", "grad_W", "grad_b"):
+                    if getattr(layer, attr, None) is array:
+                        hit = [index, attr]
+            where.append(hit)
+        found.append(where)
+    return "list", found
+
+
 @pytest.mark.points(2)
 def test_sequential_parameters(sub):
     """Sequential.parameters() returns (param, grad) pairs: the layers' own W, grad_W, b, grad_b arrays."""
@@ -471,21 +481,19 @@ def test_sequential_parameters(sub):
     g = rng(802)
     model.forward(g.standard_normal((5, 3)))
     run_backward(model, g.standard_normal((5, 2)))
-    pairs = model.parameters()
-    if not isinstance(pairs, (list, tuple)):
+    kind, got = sub.run(parameter_identities, model, [first, second])
+    if kind != "list":
         raise Feedback(f"Sequential.parameters() should return a list of (param, grad) pairs, "
-                       f"got {type(pairs).__name__}.")
-    pairs = list(pairs)
-    if not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in pairs):
+                       f"got {kind}.")
+    if got is None:
         raise Feedback("Sequential.parameters() should return a list of (param, grad) pairs, "
                        "each a tuple of two arrays.")
     names = {}
-    for layer_name, layer in (("first Linear", first), ("second Linear", second)):
-        names[(id(layer.W), id(layer.grad_W))] = f"({layer_name}.W, {layer_name}.grad_W)"
-        names[(id(layer.b), id(layer.grad_b))] = f"({layer_name}.b, {layer_name}.grad_b)"
-    own = {id(a) for layer in (first, second) for a in (layer.W, layer.b, layer.grad_W, layer.grad_b)}
-    got = [(id(p), id(q)) for p, q in pairs]
-    if any(i not in own or j not in own for i, j in got):
+    for index, layer_name in enumerate(("first Linear", "second Linear")):
+        names[((index, "W"), (index, "grad_W"))] = f"({layer_name}.W, {layer_name}.grad_W)"
+        names[((index, "b"), (index, "grad_b"))] = f"({layer_name}.b, {layer_name}.grad_b)"
+    got = [tuple(tuple(a) if a is not None else None for a in pair) for pair in got]
+    if any(a is None for pair in got for a in pair):
         raise Feedback("Sequential.parameters() returned arrays that are not the layers' own: probably "
                        "copies (layer.W.copy(), np.array(layer.W), ...). Return the layers' own arrays, so "
                        "that an in-place update p -= lr * g changes the model.")

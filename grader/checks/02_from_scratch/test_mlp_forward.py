@@ -8,7 +8,6 @@ import pytest
 
 from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, check_float, rng
 
-# Bound at import, before the submission is loaded (it may reassign module attributes).
 from torch import add as _t_add
 from torch import from_numpy as _t_from_numpy
 from torch import matmul as _t_matmul
@@ -16,12 +15,6 @@ from torch import sigmoid as _t_sigmoid
 from torch import softmax as _t_softmax
 from torch.nn.functional import binary_cross_entropy as _t_bce
 
-_array = np.array
-_copy = np.copy
-_isfinite = np.isfinite
-_float64 = np.float64
-_log = np.log
-_allclose = np.allclose
 
 RTOL, ATOL = 1e-5, 1e-6
 
@@ -29,7 +22,7 @@ RTOL, ATOL = 1e-5, 1e-6
 # --- oracles --------------------------------------------------------------------------------------
 
 def _t(a):
-    return _t_from_numpy(_array(a, dtype=_float64))
+    return _t_from_numpy(np.array(a, dtype=np.float64))
 
 
 def _n(t):
@@ -46,7 +39,7 @@ def ref_softmax(z, axis=-1):
 
 def ref_softmax_all(z):
     flat = _t(z).reshape(-1)
-    return _n(_t_softmax(flat, dim=0).reshape(_array(z).shape))
+    return _n(_t_softmax(flat, dim=0).reshape(np.array(z).shape))
 
 
 def ref_bce(y_hat, y):
@@ -80,17 +73,17 @@ def make_params(sizes, seed, scale=1.0):
 
 
 def worked_example():
-    x = _array([1.5, 2.5, 3.0])
+    x = np.array([1.5, 2.5, 3.0])
     params = [
-        (np.full((3, 3), 0.05), _array([0.01, 0.02, 0.03])),
-        (np.full((3, 3), 0.025), _array([0.01, 0.02, 0.03])),
-        (np.full((2, 3), 1.0), _array([0.01, 0.02])),
+        (np.full((3, 3), 0.05), np.array([0.01, 0.02, 0.03])),
+        (np.full((3, 3), 0.025), np.array([0.01, 0.02, 0.03])),
+        (np.full((2, 3), 1.0), np.array([0.01, 0.02])),
     ]
     return x, params
 
 
 def copy_params(params):
-    return [(_copy(W), _copy(b)) for W, b in params]
+    return [(np.copy(W), np.copy(b)) for W, b in params]
 
 
 def call_forward(sub, x, params):
@@ -105,7 +98,7 @@ def call_forward(sub, x, params):
 
 def check_forward(sub, x, params, context):
     name = "forward(x, params)"
-    got = call_forward(sub, _copy(x), copy_params(params))
+    got = call_forward(sub, np.copy(x), copy_params(params))
     want = ref_forward(x, params)     # the oracle runs after the learner's call has returned
     if not isinstance(got, dict):
         raise Feedback(f"{name} should return a dict {{'a1': ..., 'h1': ..., ...}}, got {type(got).__name__}.")
@@ -145,7 +138,7 @@ def check_forward(sub, x, params, context):
 def test_sigmoid(sub, shape, seed):
     """sigmoid(z) on seeded inputs of several shapes."""
     z = rng(seed).standard_normal(shape) * 3
-    before = _copy(z)
+    before = np.copy(z)
     got = sub.sigmoid(z)
     check_array(got, "sigmoid(z)", shape=shape, dtype="floating")
     assert_unchanged(before, z, "z", mistake="an in-place operation on the input (z *= -1, ...)")
@@ -158,8 +151,8 @@ def test_sigmoid(sub, shape, seed):
 @pytest.mark.points(1)
 def test_sigmoid_large_inputs(sub):
     """sigmoid(z) saturates to 0 and 1 for z = ±1000 without nan."""
-    z = _array([[-1000.0, -50.0, 0.0, 50.0, 1000.0]])
-    got = sub.sigmoid(_copy(z))
+    z = np.array([[-1000.0, -50.0, 0.0, 50.0, 1000.0]])
+    got = sub.sigmoid(np.copy(z))
     check_array(got, "sigmoid(z)", shape=z.shape, dtype="floating")
     assert_close(got, ref_sigmoid(z), "sigmoid([[-1000, -50, 0, 50, 1000]])", rtol=RTOL, atol=ATOL,
                  hint="sigmoid(-1000) is 0 and sigmoid(1000) is 1; avoid dividing inf by inf.")
@@ -175,7 +168,7 @@ SOFTMAX_SHAPES = [((4,), 11), ((1, 5), 12), ((6, 3), 13), ((2, 3, 4), 14)]
 def test_softmax(sub, shape, seed):
     """softmax(z) over the last axis, on seeded inputs of several shapes."""
     z = rng(seed).standard_normal(shape) * 2
-    before = _copy(z)
+    before = np.copy(z)
     got = sub.softmax(z)
     check_array(got, "softmax(z)", shape=shape, dtype="floating")
     assert_unchanged(before, z, "The input z",
@@ -203,10 +196,10 @@ def test_softmax(sub, shape, seed):
 ], ids=["vector", "batch"])
 def test_softmax_large_logits(sub, z):
     """softmax(z) is finite and correct for logits of ±1000."""
-    z = _array(z)
-    got = sub.softmax(_copy(z))
+    z = np.array(z)
+    got = sub.softmax(np.copy(z))
     check_array(got, "softmax(z)", shape=z.shape, dtype="floating")
-    if not bool(_isfinite(got).all()):
+    if not bool(np.isfinite(got).all()):
         raise Feedback(
             f"softmax(z) returned nan or inf for logits like ±1000: {got.tolist()}.\n"
             "Likely mistake: no max-subtraction. np.exp(1000) overflows to inf; subtract each row's "
@@ -224,14 +217,14 @@ def test_binary_cross_entropy(sub, shape, seed):
     """binary_cross_entropy(y_hat, y) on seeded probabilities and 0/1 targets."""
     g = rng(seed)
     y_hat = g.uniform(0.05, 0.95, shape)
-    y = (g.uniform(0, 1, shape) < 0.5).astype(_float64)
-    got = check_float(sub.binary_cross_entropy(_copy(y_hat), _copy(y)), "binary_cross_entropy(y_hat, y)")
+    y = (g.uniform(0, 1, shape) < 0.5).astype(np.float64)
+    got = check_float(sub.binary_cross_entropy(np.copy(y_hat), np.copy(y)), "binary_cross_entropy(y_hat, y)")
     want = ref_bce(y_hat, y)          # the oracle runs after the learner's call has returned
-    terms = -(y * _log(y_hat) + (1 - y) * _log(1 - y_hat))
+    terms = -(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat))
     diagnose = [
         ("summed over the entries instead of averaged (use the mean)", terms.sum()),
         ("a missing minus sign: the loss is -mean(...)", -want),
-        ("the (1 - y) * log(1 - y_hat) term is missing", -(y * _log(y_hat)).mean()),
+        ("the (1 - y) * log(1 - y_hat) term is missing", -(y * np.log(y_hat)).mean()),
     ]
     if len(shape) > 1 and shape[-1] > 1:
         diagnose.append(("averaged over the rows only (summed over the last axis): "
@@ -244,8 +237,8 @@ def test_binary_cross_entropy(sub, shape, seed):
 @pytest.mark.points(1)
 def test_binary_cross_entropy_worked_example(sub):
     """binary_cross_entropy([0.4975, 0.5025], [1, 0]) ≈ 0.698 (the worked example)."""
-    y_hat, y = _array([0.49750002, 0.50249998]), _array([1.0, 0.0])
-    got = check_float(sub.binary_cross_entropy(_copy(y_hat), _copy(y)), "binary_cross_entropy(h3, y)")
+    y_hat, y = np.array([0.49750002, 0.50249998]), np.array([1.0, 0.0])
+    got = check_float(sub.binary_cross_entropy(np.copy(y_hat), np.copy(y)), "binary_cross_entropy(h3, y)")
     want = ref_bce(y_hat, y)
     assert_close(got, want, "binary_cross_entropy(h3, y) for h3 = [0.4975, 0.5025], y = [1, 0]",
                  rtol=1e-4, atol=1e-6,
@@ -260,7 +253,7 @@ def test_binary_cross_entropy_worked_example(sub):
 def test_forward_worked_example(sub):
     """forward on the worked example: a1 = [0.36, 0.37, 0.38], h1 ≈ [0.589, 0.591, 0.594], h3 ≈ [0.4975, 0.5025]."""
     x, params = worked_example()
-    got = call_forward(sub, _copy(x), copy_params(params))
+    got = call_forward(sub, np.copy(x), copy_params(params))
     if not isinstance(got, dict):
         raise Feedback(f"forward(x, params) should return a dict {{'a1': ..., 'h1': ..., ...}}, "
                        f"got {type(got).__name__}.")
@@ -300,7 +293,7 @@ def test_forward(sub, n, sizes, seed, scale):
     params = make_params(sizes, seed, scale)
     shape = (sizes[0],) if n is None else (n, sizes[0])
     x = rng(seed + 100).standard_normal(shape)
-    x_before, params_before = _copy(x), copy_params(params)
+    x_before, params_before = np.copy(x), copy_params(params)
     what = f"x: one vector of shape {shape}" if n is None else f"x: a batch of shape {shape}"
     check_forward(sub, x, params, what)
     assert_unchanged(x_before, x, "x", mistake="an in-place operation on the input")
@@ -314,8 +307,8 @@ def test_forward_vector_matches_batch_row(sub):
     """forward of one vector (shape (d,)) gives the reference values, like row 0 of a batch of 1."""
     params = make_params([4, 5, 3], 41)
     x = rng(42).standard_normal(4)
-    single = call_forward(sub, _copy(x), copy_params(params))
-    batch = call_forward(sub, _copy(x)[None, :], copy_params(params))
+    single = call_forward(sub, np.copy(x), copy_params(params))
+    batch = call_forward(sub, np.copy(x)[None, :], copy_params(params))
     want = ref_forward(x, params)          # the oracle runs after the learner's calls
     wrong_axis = ref_forward(x[None, :], params, softmax_axis=0)
     for key in ("a2", "h2"):
@@ -324,7 +317,7 @@ def test_forward_vector_matches_batch_row(sub):
                 raise Feedback(f"forward(x, params) for a {name} should return a dict with '{key}'.")
             check_array(result[key], f'forward(x, params)["{key}"] for a {name}', shape=shape,
                         dtype="floating")
-        same_as_row = bool(_allclose(single[key], batch[key][0], rtol=RTOL, atol=ATOL))
+        same_as_row = bool(np.allclose(single[key], batch[key][0], rtol=RTOL, atol=ATOL))
         assert_close(single[key], want[key], f'forward(x, params)["{key}"] for one vector x of shape (4,)',
                      rtol=RTOL, atol=ATOL,
                      hint=("it agrees with row 0 of your batch-of-1 result, so the formula itself"

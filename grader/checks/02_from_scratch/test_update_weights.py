@@ -20,12 +20,6 @@ from grader.checks.network import (
     check_arguments_unchanged, train_result, check_loss_count, check_final_weights, check_loss_falls,
 )
 
-# Bound at import, before any submission is loaded (it may reassign module attributes).
-_np_array = np.array
-_float64 = np.float64
-_no_grad = torch.no_grad
-_shares_memory = np.shares_memory
-
 
 # A forward difference with eps = 1e-4 is off the exact gradient by about eps/2 * (2nd derivative)
 # (<= 1e-4 here) plus, in float32, rounding of the loss divided by eps (<= 1e-3 here).
@@ -41,7 +35,7 @@ def sequential_step(x, y, weights, lr, eps=1e-4, *, fixed_base=False):
 
     fixed_base: the loss it is compared with stays the one at the original weights (the loss
     computed once, before the loop), as in code that updates the caller's arrays as it goes."""
-    with _no_grad():
+    with torch.no_grad():
         x, y = tensor64(x), tensor64(y)
         ws = [tensor64(w) for w in weights]
         start = float(loss64(x, y, ws))
@@ -98,12 +92,12 @@ def check_step(x, y, weights, new, lr, name, *, passed=None):
     `passed` are the arrays the learner was given: a result that shares memory with them was
     updated in place, and the replay of that mistake (sequential_step) names it."""
     _, grads = exact(x, y, weights)
-    in_place = passed is not None and any(_shares_memory(n, p) for n, p in zip(new, passed)
+    in_place = passed is not None and any(np.shares_memory(n, p) for n, p in zip(new, passed)
                                           if isinstance(n, np.ndarray))
     seq_grads = [(w - s) / lr for w, s in zip(as64(weights), sequential_step(x, y, weights, lr))]
     fixed_grads = [(w - s) / lr for w, s in
                    zip(as64(weights), sequential_step(x, y, weights, lr, fixed_base=True))]
-    implied = [(w - _np_array(n, dtype=_float64)) / lr for w, n in zip(as64(weights), new)]
+    implied = [(w - np.array(n, dtype=np.float64)) / lr for w, n in zip(as64(weights), new)]
     # A step uniformly too large or too small (wrong denominator) shows as one common ratio.
     num = sum(float((i * g).sum()) for i, g in zip(implied, grads))
     den = sum(float((g * g).sum()) for g in grads)
@@ -228,7 +222,7 @@ def check_train(result, x, y, weights, lr, epochs, name, *, path_tol, curve=Fals
 def reference_update_weights(inputs, outputs, weights, lr, eps=1e-4):
     """One exact gradient step (autograd, float64), new arrays in the weights' own dtypes."""
     loss, grads = exact(inputs, outputs, weights)
-    return [_np_array(w - lr * g, dtype=_np_array(w).dtype) for w, g in zip(as64(weights), grads)], loss
+    return [np.array(w - lr * g, dtype=np.array(w).dtype) for w, g in zip(as64(weights), grads)], loss
 
 
 def train_on_reference(sub, *args, **kwargs):

@@ -1,6 +1,6 @@
 """Hidden checks for exercises/03_losses/losses.py.
 
-The oracle is torch.nn.functional, bound below at import, before the submission is loaded. The
+The oracle is torch.nn.functional, in the judge's process. The
 inputs are made at import; every expected value, expected gradient and every known-wrong result
 used to name a mistake is computed only after the learner's call has returned (Case.expected), so
 no frame or global the learner's code can read holds them while it runs. Each check calls the
@@ -22,18 +22,9 @@ from torch.nn.functional import mse_loss as _ref_mse
 from torch.nn.functional import nll_loss as _ref_nll
 from torch.nn.functional import smooth_l1_loss as _ref_smooth_l1
 
+from grader.checks.probes import backward_probe
 from grader.checks.helpers import (Feedback, assert_close, assert_unchanged, check_array,
                                    expect_raises, rand, randint, randn)
-
-# Bound at import, before the submission is loaded (it may reassign module attributes).
-_autograd_grad = torch.autograd.grad
-_detach = torch.Tensor.detach
-_clone = torch.Tensor.clone
-_requires_grad_ = torch.Tensor.requires_grad_
-_tensor = torch.tensor
-_float32 = torch.float32
-_mul = torch.mul
-_sum = torch.sum
 
 
 def _grad_of(out, leaf, upstream, allow_unused=False):
@@ -41,8 +32,8 @@ def _grad_of(out, leaf, upstream, allow_unused=False):
 
     (Passing grad_outputs to torch.autograd.grad would import torch.fx on first use: seconds.)
     """
-    scalar = out if upstream is None else _sum(_mul(out, upstream))
-    return _autograd_grad(scalar, [leaf], allow_unused=allow_unused)[0]
+    scalar = out if upstream is None else torch.sum(torch.mul(out, upstream))
+    return torch.autograd.grad(scalar, [leaf], allow_unused=allow_unused)[0]
 
 RTOL, ATOL = 1e-4, 1e-5
 
@@ -254,7 +245,7 @@ class Case:
         ref, default, wrong_results = LOSSES[self.fn]
         inputs, reduction = self.inputs, self.reduction
         r = default if reduction == "default" else reduction
-        leaf = _requires_grad_(_clone(_detach(inputs[0])))
+        leaf = torch.Tensor.requires_grad_(torch.Tensor.clone(inputs[0].detach()))
         with torch.enable_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # kl_div's note on reduction='mean'
             out = ref(leaf, *inputs[1:], reduction=r, **self.extra)
@@ -265,7 +256,7 @@ class Case:
             pointwise = ref(inputs[0], *inputs[1:], reduction="none", **self.extra)
             wrong = _reduction_mistakes(pointwise, reduction, default)
             wrong += wrong_results(*inputs, reduction=r, **self.extra)
-        return Expected(_detach(out), upstream, want_grad, wrong)
+        return Expected(out.detach(), upstream, want_grad, wrong)
 
 
 def _regression_inputs(shape, seed):
@@ -286,7 +277,7 @@ def _kl_inputs(shape, seed):
 
 def _bce_inputs(shape, seed):
     probs = rand(*shape, seed=seed) * 0.96 + 0.02
-    target = (rand(*shape, seed=seed + 1) < 0.5).to(_float32)
+    target = (rand(*shape, seed=seed + 1) < 0.5).to(torch.float32)
     if len(shape) > 1:  # soft targets are allowed too
         target[0] = rand(*shape[1:], seed=seed + 2)
     return (probs, target)
@@ -320,18 +311,18 @@ PARAMS.insert(PARAMS.index(("kl_div", "default")), ("kl_div", "batchmean"))
 CASES = {key: _cases(*key) for key in PARAMS}
 
 # Logits of ±1000: rows chosen so that each overflow mistake fails on a different row.
-EXTREME_LOGITS = _tensor([[1000.0, 999.0, 998.0],      # exp overflows without the max-shift
+EXTREME_LOGITS = torch.tensor([[1000.0, 999.0, 998.0],      # exp overflows without the max-shift
                           [-1000.0, -1000.0, -999.0],  # every exp underflows without it
                           [1000.0, -1000.0, 0.0],      # softmax of -1000 underflows to 0
                           [0.0, 0.0, 1000.0],
                           [-3.0, 0.5, 2.0]])
-EXTREME_TARGET = _tensor([2, 0, 1, 0, 1])
+EXTREME_TARGET = torch.tensor([2, 0, 1, 0, 1])
 EXTREME_CASES = [Case("cross_entropy", (EXTREME_LOGITS, EXTREME_TARGET), r, label=" (logits of ±1000)")
                  for r in ("none", "mean", "sum")]
 
 # Probabilities of exactly 0 and 1: values only (torch's own gradient there is a 1e12 cap).
-EDGE_PROBS = _tensor([0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.5, 1e-30])
-EDGE_TARGET = _tensor([0.0, 1.0, 1.0, 0.0, 0.3, 0.7, 1.0, 1.0])
+EDGE_PROBS = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.0, 1.0, 0.5, 1e-30])
+EDGE_TARGET = torch.tensor([0.0, 1.0, 1.0, 0.0, 0.3, 0.7, 1.0, 1.0])
 EDGE_CASES = [Case("binary_cross_entropy", (EDGE_PROBS, EDGE_TARGET), r, grad=False,
                    label=" (probabilities of exactly 0 and 1)") for r in ("none", "mean", "sum")]
 
@@ -339,13 +330,14 @@ EDGE_CASES = [Case("binary_cross_entropy", (EDGE_PROBS, EDGE_TARGET), r, grad=Fa
 # --- running one case -----------------------------------------------------------------------------
 
 def _run(sub, case, *, hint=None):
-    leaf = _requires_grad_(_clone(_detach(case.inputs[0])))
-    others = [_clone(t) for t in case.inputs[1:]]
+    first = torch.Tensor.clone(case.inputs[0].detach())
+    others = [t.clone() for t in case.inputs[1:]]
     kwargs = dict(case.extra)
     if case.reduction != "default":
         kwargs["reduction"] = case.reduction
-    out = getattr(sub, case.fn)(leaf, *others, **kwargs)
-    expected = case.expected()  # only now: the learner's code has returned
+    expected = case.expected()
+    out, records, grads = sub.run(backward_probe, case.fn, [first, *others], kwargs, [0], expected.upstream)
+    leaf = first
 
     check_array(out, case.name, kind="tensor", shape=tuple(expected.want.shape), dtype="floating")
     assert_unchanged(case.inputs[0], leaf, f"the first argument of {case.fn}",
@@ -357,11 +349,11 @@ def _run(sub, case, *, hint=None):
     assert_close(out, expected.want, case.name, rtol=RTOL, atol=ATOL, diagnose=expected.wrong, hint=hint)
     if expected.want_grad is None:
         return
-    if not getattr(out, "requires_grad", False):
+    if not records:
         raise Feedback(f"{case.name} is not connected to the input's graph, so no gradient can "
                        "flow back. Keep to tensor operations on the inputs: no .detach(), .item(), "
                        "torch.tensor(...) of results, or NumPy.")
-    grad = _grad_of(out, leaf, expected.upstream, allow_unused=True)
+    grad = grads[0] if grads else None
     if grad is None:
         raise Feedback(f"{case.name} does not depend on its first argument: no gradient reaches "
                        "it.")
@@ -400,8 +392,8 @@ SMALL = {  # made at import, cloned for each call
     "mae": _regression_inputs((3,), 700),
     "mse": _regression_inputs((3,), 701),
     "smooth_l1": _regression_inputs((3,), 702),
-    "nll": (_log_softmax(randn(2, 3, seed=703)), _tensor([0, 2])),
-    "cross_entropy": (randn(2, 3, seed=704), _tensor([1, 0])),
+    "nll": (_log_softmax(randn(2, 3, seed=703)), torch.tensor([0, 2])),
+    "cross_entropy": (randn(2, 3, seed=704), torch.tensor([1, 0])),
     "kl_div": _kl_inputs((2, 3), 705),
     "binary_cross_entropy": _bce_inputs((3,), 706),
 }
@@ -413,7 +405,7 @@ def test_unknown_reduction_raises_value_error(sub, fn):
     """An unknown reduction raises ValueError."""
     bad = ["average", ""] + ([] if fn == "kl_div" else ["batchmean"])
     for reduction in bad:
-        inputs = [_clone(t) for t in SMALL[fn]]
+        inputs = [t.clone() for t in SMALL[fn]]
         expect_raises(ValueError, lambda: getattr(sub, fn)(*inputs, reduction=reduction),
                       f"{fn}({ARGS[fn]}, reduction={reduction!r})",
                       why=f"{reduction!r} is not one of "

@@ -2,32 +2,20 @@
 from __future__ import annotations
 
 import contextlib
-import signal
-import threading
 import time
 
 import pytest
 import torch
 
+from grader.checks.probes import backward_probe
+from grader.judge import LearnerError
 from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, randn
 
-# Oracles and library functions, bound at import, before the submission is loaded: the
-# submission may reassign module attributes (F.conv2d = ..., torch.flip = ..., time.perf_counter = ...).
+# Oracles.
 from torch.nn.functional import conv2d as _ref_conv2d
 from torch.autograd import grad as _autograd_grad
 
 _perf_counter = time.perf_counter
-_signal = signal.signal
-_setitimer = getattr(signal, "setitimer", None)
-_flip = torch.flip
-_clone = torch.Tensor.clone
-_tensor = torch.tensor
-_detach = torch.Tensor.detach
-_view = torch.Tensor.view
-_transpose = torch.Tensor.transpose
-_requires_grad_ = torch.Tensor.requires_grad_
-_float32 = torch.float32
-_float64 = torch.float64
 
 RTOL, ATOL = 1e-4, 1e-4   # float32 sums of a few dozen products
 
@@ -50,7 +38,7 @@ def _ids(config):
     return f"x{n}x{c_in}x{h}x{w}-w{c_out}x{c_in}x{kh}x{kw}-s{s}-p{p}-{'bias' if b else 'nobias'}"
 
 
-def _inputs(config, seed, dtype=_float32):
+def _inputs(config, seed, dtype=torch.float32):
     n, c_in, h, w, c_out, kh, kw, s, p, with_bias = config
     x = randn(n, c_in, h, w, seed=seed, dtype=dtype)
     weight = randn(c_out, c_in, kh, kw, seed=seed + 1, dtype=dtype)
@@ -118,36 +106,36 @@ def _diagnoses(x, weight, bias, config):
     found = [("the kernel was flipped (that is a true convolution; F.conv2d and this exercise "
               "compute a cross-correlation: multiply x_padded[.., i*stride + u, j*stride + v] by "
               "weight[.., u, v] without flipping)",
-              _ref_conv2d(x, _flip(weight, (-2, -1)), bias, stride=s, padding=p))]
+              _ref_conv2d(x, torch.flip(weight, (-2, -1)), bias, stride=s, padding=p))]
     if kh == kw and kh > 1:
         found.append(("the kernel's rows and columns were swapped (weight[.., u, v] pairs with the "
                       "patch entry at row offset u and column offset v)",
-                      _ref_conv2d(x, _transpose(weight, -2, -1), bias, stride=s, padding=p)))
+                      _ref_conv2d(x, weight.transpose(-2, -1), bias, stride=s, padding=p)))
     if bias is not None:
         found.append(("the bias is missing: add bias[o] to every entry of output channel o", no_bias))
         if c_in > 1:
             found.append((f"the bias was added once per input channel ({c_in} times) instead of once "
                           f"per output channel: add it after summing over the input channels",
-                          no_bias + c_in * _view(bias, 1, -1, 1, 1)))
+                          no_bias + c_in * bias.view(1, -1, 1, 1)))
         if no_bias.shape[-1] == c_out:
             found.append(("the bias was broadcast along the last (width) axis: reshape it to "
                           "(1, C_out, 1, 1) so that bias[o] goes to output channel o",
-                          no_bias + _view(bias, 1, 1, 1, -1)))
+                          no_bias + bias.view(1, 1, 1, -1)))
     return found
 
 
 @pytest.mark.points(1)
 def test_worked_example(sub):
     """The worked example from the docstring: a 3 x 3 image and a 2 x 2 filter."""
-    x = _tensor([[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]]])
-    weight = _tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
-    out = sub.conv2d(_clone(x), _clone(weight))
+    x = torch.tensor([[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]]])
+    weight = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
+    out = sub.conv2d(x.clone(), weight.clone())
     _check_output(out, (1, 1, 3, 3, 1, 2, 2, 1, 0, False), "conv2d(x, weight)")
-    expected = _tensor([[[[37.0, 47.0], [67.0, 77.0]]]])
+    expected = torch.tensor([[[[37.0, 47.0], [67.0, 77.0]]]])
     assert_close(out, expected, "conv2d(x, weight)", rtol=RTOL, atol=ATOL,
                  diagnose=[("the kernel was flipped (that is a true convolution; this exercise "
                             "computes a cross-correlation, no flip)",
-                            _tensor([[[[23.0, 33.0], [53.0, 63.0]]]]))],
+                            torch.tensor([[[[23.0, 33.0], [53.0, 63.0]]]]))],
                  hint="out[0, 0, 0, 0] = 1*1 + 2*2 + 4*3 + 5*4 = 37: the top-left 2 x 2 patch times "
                       "the filter, summed.")
 
@@ -158,8 +146,8 @@ def test_matches_reference(sub, config):
     """conv2d(x, weight, bias, stride, padding) equals F.conv2d on seeded random inputs."""
     n, c_in, h, w, c_out, kh, kw, s, p, with_bias = config
     x, weight, bias = _inputs(config, seed=100 + 7 * CONFIGS.index(config))
-    x_in, w_in = _clone(x), _clone(weight)
-    b_in = _clone(bias) if bias is not None else None
+    x_in, w_in = x.clone(), weight.clone()
+    b_in = bias.clone() if bias is not None else None
     name = f"conv2d(x, weight, {'bias' if with_bias else 'None'}, stride={s}, padding={p})"
     out = sub.conv2d(x_in, w_in, b_in, s, p)
     _check_output(out, config, name)
@@ -181,7 +169,7 @@ def test_keyword_arguments_and_defaults(sub):
     """conv2d called with keyword arguments, and with the defaults stride=1, padding=0, bias=None."""
     config = (2, 3, 6, 7, 2, 3, 3, 1, 0, False)
     x, weight, _ = _inputs(config, seed=900)
-    out = sub.conv2d(_clone(x), _clone(weight))
+    out = sub.conv2d(x.clone(), weight.clone())
     _check_output(out, config, "conv2d(x, weight)")
     assert_close(out, _ref_conv2d(x, weight), "conv2d(x, weight)", rtol=RTOL, atol=ATOL,
                  diagnose=_diagnoses(x, weight, None, config),
@@ -189,7 +177,7 @@ def test_keyword_arguments_and_defaults(sub):
     config = (1, 2, 7, 5, 3, 2, 3, 2, 1, True)
     x, weight, bias = _inputs(config, seed=901)
     name = "conv2d(x=x, weight=weight, bias=bias, stride=2, padding=1)"
-    out = sub.conv2d(x=_clone(x), weight=_clone(weight), bias=_clone(bias), stride=2, padding=1)
+    out = sub.conv2d(x=x.clone(), weight=weight.clone(), bias=bias.clone(), stride=2, padding=1)
     _check_output(out, config, name)
     assert_close(out, _ref_conv2d(x, weight, bias, stride=2, padding=1), name, rtol=RTOL, atol=ATOL,
                  diagnose=_diagnoses(x, weight, bias, config))
@@ -204,24 +192,22 @@ def test_autograd_flows(sub, config):
     """Autograd flows through conv2d: gradients w.r.t. x, weight and bias equal F.conv2d's."""
     n, c_in, h, w, c_out, kh, kw, s, p, with_bias = config
     seed = 500 + 11 * GRAD_CONFIGS.index(config)
-    x, weight, bias = _inputs(config, seed=seed, dtype=_float64)
-    leaves = [_requires_grad_(_clone(x)), _requires_grad_(_clone(weight))]
-    names = ["x", "weight"]
-    if bias is not None:
-        leaves.append(_requires_grad_(_clone(bias)))
-        names.append("bias")
+    x, weight, bias = _inputs(config, seed=seed, dtype=torch.float64)
+    leaves = [x, weight] + ([bias] if bias is not None else [])
+    names = ["x", "weight", "bias"][:len(leaves)]
     name = f"conv2d(x, weight, {'bias' if with_bias else 'None'}, stride={s}, padding={p})"
-    out = sub.conv2d(leaves[0], leaves[1], leaves[2] if bias is not None else None, s, p)
+    upstream = randn(n, c_out, (h + 2 * p - kh) // s + 1, (w + 2 * p - kw) // s + 1, seed=seed + 5, dtype=torch.float64)
+    args = [x, weight, bias, s, p]
+    out, records, got = sub.run(backward_probe, "conv2d", args, {}, list(range(len(leaves))), upstream)
     _check_output(out, config, name)
-    if not out.requires_grad or out.grad_fn is None:
+    if not records:
         raise Feedback(f"{name} does not record history (its result has requires_grad=False), so no "
                        "gradient can flow back to x, weight and bias. Build the result from tensor "
                        "operations on the inputs: no .detach(), .numpy(), .item(), .data, "
                        "torch.tensor(...) copies or torch.no_grad().")
-    upstream = randn(*out.shape, seed=seed + 5, dtype=_float64)
-    got = _autograd_grad((out * upstream).sum(), leaves, allow_unused=True)
+    got = got or [None] * len(leaves)
 
-    ref_leaves = [_requires_grad_(_clone(t)) for t in leaves]
+    ref_leaves = [torch.Tensor.requires_grad_(t.clone()) for t in leaves]
     ref_out = _ref_conv2d(ref_leaves[0], ref_leaves[1], ref_leaves[2] if bias is not None else None,
                           stride=s, padding=p)
     want = _autograd_grad((ref_out * upstream).sum(), ref_leaves)
@@ -234,32 +220,19 @@ def test_autograd_flows(sub, config):
                           "a tensor modified in place.")
 
 
-class _TooSlow(Exception):
-    pass
-
-
 @contextlib.contextmanager
-def _deadline(seconds: float):
-    """Interrupt the learner's call after `seconds` (POSIX main thread; elsewhere, time only)."""
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum, frame):
-        raise _TooSlow()
-
-    previous = _signal(signal.SIGALRM, stop)
-    _setitimer(signal.ITIMER_REAL, seconds)
+def _deadline(sub, seconds: float):
+    """Stop the learner's call after `seconds` (in its own process) and say so."""
     try:
-        yield
-    except _TooSlow:
+        with sub.within(seconds):
+            yield
+    except LearnerError as exc:
+        if not exc.deadline:
+            raise
         raise Feedback(f"conv2d is too slow: 8 x 3 x 32 x 32 with 16 filters of 3 x 3 was still running"
                        f" after {seconds:g} s, and it should take well under a second. Replace the Python"
                        " loops over images, channels and pixels with tensor operations (Tensor.unfold"
                        " and one einsum or matmul).") from None
-    finally:
-        _setitimer(signal.ITIMER_REAL, 0)
-        _signal(signal.SIGALRM, previous)
 
 
 @pytest.mark.points(2)
@@ -287,7 +260,7 @@ def test_fast_enough(sub):
     best = float("inf")
     for _ in range(3):
         start = _perf_counter()
-        with _deadline(3.0):  # a loop that would run for minutes is stopped and told so
+        with _deadline(sub, 3.0):  # a loop that would run for minutes is stopped and told so
             out = sub.conv2d(x, weight, bias, 1, 1)
         best = min(best, _perf_counter() - start)
         if best < 0.2:

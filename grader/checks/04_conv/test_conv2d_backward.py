@@ -7,27 +7,14 @@ import torch
 
 from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, describe, randn
 
-# Oracles and library functions, bound at import, before the submission is loaded: the
-# submission may reassign module attributes (F.conv2d = ..., torch.autograd.grad = ...).
+# Oracles.
 from torch.nn.functional import conv2d as _ref_conv2d
 from torch.nn.functional import pad as _ref_pad
 from torch.autograd import grad as _autograd_grad
 
-_flip = torch.flip
-_clone = torch.Tensor.clone
-_transpose = torch.Tensor.transpose
-_requires_grad_ = torch.Tensor.requires_grad_
-_sum = torch.Tensor.sum
-_tensor = torch.tensor
-_zeros = torch.zeros
-_to = torch.Tensor.to
-_float32 = torch.float32
-_float64 = torch.float64
-
-
 
 def _double(t):
-    return _to(t, _float64)
+    return t.to(torch.float64)
 
 
 RTOL, ATOL = 1e-4, 1e-4   # float32 sums of a few dozen products
@@ -35,21 +22,21 @@ RTOL, ATOL = 1e-4, 1e-4   # float32 sums of a few dozen products
 # (N, C_in, H, W, C_out, kH, kW, stride, padding, dtype): strides 1-3, paddings 0-2, non-square
 # inputs and kernels, a batch of 1, several channels, rows and columns no filter position covers.
 CONFIGS = [
-    (1, 1, 5, 5, 1, 3, 3, 1, 0, _float32),
-    (2, 3, 7, 9, 4, 3, 2, 2, 1, _float32),
-    (3, 2, 8, 6, 5, 2, 3, 3, 2, _float32),
-    (2, 3, 9, 7, 3, 3, 3, 1, 2, _float32),       # C_in == C_out
-    (2, 2, 10, 11, 2, 4, 2, 3, 1, _float32),     # C_in == C_out, stride 3
-    (1, 4, 6, 10, 2, 1, 1, 1, 0, _float32),      # 1 x 1 filters
-    (2, 2, 9, 8, 3, 3, 3, 2, 0, _float32),       # the last column is never covered
-    (2, 3, 6, 6, 2, 3, 3, 2, 1, _float64),
+    (1, 1, 5, 5, 1, 3, 3, 1, 0, torch.float32),
+    (2, 3, 7, 9, 4, 3, 2, 2, 1, torch.float32),
+    (3, 2, 8, 6, 5, 2, 3, 3, 2, torch.float32),
+    (2, 3, 9, 7, 3, 3, 3, 1, 2, torch.float32),       # C_in == C_out
+    (2, 2, 10, 11, 2, 4, 2, 3, 1, torch.float32),     # C_in == C_out, stride 3
+    (1, 4, 6, 10, 2, 1, 1, 1, 0, torch.float32),      # 1 x 1 filters
+    (2, 2, 9, 8, 3, 3, 3, 2, 0, torch.float32),       # the last column is never covered
+    (2, 3, 6, 6, 2, 3, 3, 2, 1, torch.float64),
 ]
 
 
 def _ids(config):
     n, c_in, h, w, c_out, kh, kw, s, p, dtype = config
     return (f"x{n}x{c_in}x{h}x{w}-w{c_out}x{c_in}x{kh}x{kw}-s{s}-p{p}"
-            f"{'-float64' if dtype == _float64 else ''}")
+            f"{'-float64' if dtype == torch.float64 else ''}")
 
 
 def _out_size(size, k, s, p):
@@ -67,9 +54,9 @@ def _inputs(config):
 
 def _reference_grads(x, weight, grad_out, stride, padding):
     """(grad_x, grad_w, grad_b) by autograd through F.conv2d, in float64."""
-    xr = _requires_grad_(_double(_clone(x)))
-    wr = _requires_grad_(_double(_clone(weight)))
-    br = _requires_grad_(_zeros(weight.shape[0], dtype=_float64))
+    xr = torch.Tensor.requires_grad_(_double(x.clone()))
+    wr = torch.Tensor.requires_grad_(_double(weight.clone()))
+    br = torch.Tensor.requires_grad_(torch.zeros(weight.shape[0], dtype=torch.float64))
     out = _ref_conv2d(xr, wr, br, stride=stride, padding=padding)
     return _autograd_grad(out, (xr, wr, br), _double(grad_out))
 
@@ -78,8 +65,8 @@ def _stride_ignored_grads(x, weight, grad_out, stride, padding):
     """What a backward that walks the input with step 1 instead of `stride` gives."""
     kh, kw = weight.shape[-2:]
     h_out, w_out = grad_out.shape[-2:]
-    xr = _requires_grad_(_double(_clone(x)))
-    wr = _requires_grad_(_double(_clone(weight)))
+    xr = torch.Tensor.requires_grad_(_double(x.clone()))
+    wr = torch.Tensor.requires_grad_(_double(weight.clone()))
     x_padded = _ref_pad(xr, (padding, padding, padding, padding))
     out = _ref_conv2d(x_padded[:, :, :h_out - 1 + kh, :w_out - 1 + kw], wr)
     return _autograd_grad(out, (xr, wr), _double(grad_out))
@@ -88,7 +75,7 @@ def _stride_ignored_grads(x, weight, grad_out, stride, padding):
 def _grad_x_cropped_wrong(x, weight, grad_out, stride, padding):
     """grad_x cut from the top-left corner of grad_x_padded instead of its centre."""
     h, w = x.shape[-2:]
-    xp = _requires_grad_(_ref_pad(_double(_clone(x)), (padding, padding, padding, padding)))
+    xp = torch.Tensor.requires_grad_(_ref_pad(_double(x.clone()), (padding, padding, padding, padding)))
     out = _ref_conv2d(xp, _double(weight), stride=stride)
     (g,) = _autograd_grad(out, (xp,), _double(grad_out))
     return g[:, :, :h, :w]
@@ -98,7 +85,7 @@ def _call(sub, config):
     """Call conv2d_backward on fresh copies (not requiring grad) and check the result's structure."""
     n, c_in, h, w, c_out, kh, kw, s, p, dtype = config
     x, weight, grad_out = _inputs(config)
-    x_in, w_in, g_in = _clone(x), _clone(weight), _clone(grad_out)
+    x_in, w_in, g_in = x.clone(), weight.clone(), grad_out.clone()
     name = f"conv2d_backward(x, weight, grad_out, stride={s}, padding={p})"
     result = sub.conv2d_backward(x_in, w_in, g_in, s, p)
     if not isinstance(result, (tuple, list)) or len(result) != 3:
@@ -118,29 +105,29 @@ def _where(config):
 @pytest.mark.points(1)
 def test_worked_example(sub):
     """The worked example from the docstring: a 3 x 3 image, a 2 x 2 filter, grad_out all ones."""
-    x = _tensor([[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]]])
-    weight = _tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
-    grad_out = _tensor([[[[1.0, 1.0], [1.0, 1.0]]]])
-    result = sub.conv2d_backward(_clone(x), _clone(weight), _clone(grad_out))
+    x = torch.tensor([[[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]]])
+    weight = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
+    grad_out = torch.tensor([[[[1.0, 1.0], [1.0, 1.0]]]])
+    result = sub.conv2d_backward(x.clone(), weight.clone(), grad_out.clone())
     name = "conv2d_backward(x, weight, grad_out)"
     if not isinstance(result, (tuple, list)) or len(result) != 3:
         raise Feedback(f"{name} returned {describe(result)}; expected a tuple (grad_x, grad_w, grad_b).")
     grad_x, grad_w, grad_b = result
     check_array(grad_x, "grad_x", shape=(1, 1, 3, 3), dtype="floating", kind="tensor")
-    assert_close(grad_x, _tensor([[[[1.0, 3.0, 2.0], [4.0, 10.0, 6.0], [3.0, 7.0, 4.0]]]]), "grad_x",
+    assert_close(grad_x, torch.tensor([[[[1.0, 3.0, 2.0], [4.0, 10.0, 6.0], [3.0, 7.0, 4.0]]]]), "grad_x",
                  rtol=RTOL, atol=ATOL,
                  diagnose=[("grad_x computed with the kernel not flipped (each output position adds "
                             "weight[u, v] onto x_padded[i*stride + u, j*stride + v]: in the 'full "
                             "convolution' view, that is a cross-correlation with weight.flip(2, 3))",
-                            _tensor([[[[4.0, 7.0, 3.0], [6.0, 10.0, 4.0], [2.0, 3.0, 1.0]]]]))],
+                            torch.tensor([[[[4.0, 7.0, 3.0], [6.0, 10.0, 4.0], [2.0, 3.0, 1.0]]]]))],
                  hint="grad_x[0, 0, 1, 1] = 1 + 2 + 3 + 4 = 10: the centre pixel is in all four "
                       "patches, once under each filter entry.")
     check_array(grad_w, "grad_w", shape=(1, 1, 2, 2), dtype="floating", kind="tensor")
-    assert_close(grad_w, _tensor([[[[12.0, 16.0], [24.0, 28.0]]]]), "grad_w", rtol=RTOL, atol=ATOL,
+    assert_close(grad_w, torch.tensor([[[[12.0, 16.0], [24.0, 28.0]]]]), "grad_w", rtol=RTOL, atol=ATOL,
                  hint="grad_w[0, 0, 0, 0] = 1 + 2 + 4 + 5 = 12: the entries weight[0, 0, 0, 0] "
                       "multiplied, one per output position.")
     check_array(grad_b, "grad_b", shape=(1,), dtype="floating", kind="tensor")
-    assert_close(grad_b, _tensor([4.0]), "grad_b", rtol=RTOL, atol=ATOL,
+    assert_close(grad_b, torch.tensor([4.0]), "grad_b", rtol=RTOL, atol=ATOL,
                  hint="the bias is added to all four outputs, so its gradient is their sum.")
 
 
@@ -164,12 +151,12 @@ def test_grad_x(sub, config):
                           "grad_out[n, o, i, j] * weight[o, c, u, v] onto x_padded[n, c, i*stride + u, "
                           "j*stride + v]; as a 'full convolution' that means cross-correlating with "
                           "weight.flip(2, 3)",
-                          _reference_grads(x, _flip(weight, (2, 3)), grad_out, s, p)[0]))
+                          _reference_grads(x, torch.flip(weight, (2, 3)), grad_out, s, p)[0]))
     if c_in == c_out and c_in > 1:
         diagnoses.append(("the kernel's input and output channels were not swapped: grad_x channel c "
                           "collects weight[o, c] over all output channels o (weight.transpose(0, 1) "
                           "in the 'full convolution' view)",
-                          _reference_grads(x, _transpose(weight, 0, 1), grad_out, s, p)[0]))
+                          _reference_grads(x, weight.transpose(0, 1), grad_out, s, p)[0]))
     if s > 1:
         diagnoses.append((f"the stride was ignored in the backward pass: output position (i, j) came "
                           f"from the patch at rows i*stride + u and columns j*stride + v (stride={s}), "
@@ -213,7 +200,7 @@ def test_grad_w(sub, config):
     if kh > 1 or kw > 1:
         diagnoses.append(("grad_w is flipped: grad_w[o, c, u, v] pairs grad_out[n, o, i, j] with "
                           "x_padded[n, c, i*stride + u, j*stride + v], without flipping",
-                          _flip(want_w, (2, 3))))
+                          torch.flip(want_w, (2, 3))))
     if s > 1:
         diagnoses.append((f"the stride was ignored in the backward pass: the patch of output "
                           f"position (i, j) starts at row i*stride and column j*stride (stride={s})",
@@ -248,6 +235,6 @@ def test_grad_b(sub):
         if n > 1:
             diagnoses.append(("grad_b was averaged over the batch instead of summed", want_b / n))
             diagnoses.append(("grad_b was not summed over the batch: it holds the first image's "
-                              "contribution only", _sum(_double(grad_out[:1]), (0, 2, 3))))
+                              "contribution only", torch.Tensor.sum(_double(grad_out[:1]), (0, 2, 3))))
         assert_close(grad_b, want_b, label + _where(config), rtol=RTOL, atol=ATOL, diagnose=diagnoses,
                      hint="grad_b[o] is the sum of grad_out[n, o, i, j] over n, i and j.")

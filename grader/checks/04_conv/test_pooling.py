@@ -5,25 +5,15 @@ from __future__ import annotations
 import pytest
 import torch
 
+from grader.checks.probes import backward_probe
 from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, randn
 from grader.checks.plain import graph_tensor
 
-# Oracles and library functions, bound at import, before the submission is loaded: the
-# submission may reassign module attributes (F.max_pool2d = ..., torch.autograd.grad = ...).
+# Oracles.
 from torch.nn.functional import avg_pool2d as _ref_avg_pool2d
 from torch.nn.functional import max_pool2d as _ref_max_pool2d
 from torch.autograd import grad as _autograd_grad
 
-_clone = torch.Tensor.clone
-_detach = torch.Tensor.detach
-_unfold = torch.Tensor.unfold
-_amax = torch.amax
-_allclose = torch.allclose
-_neg = torch.neg
-_requires_grad_ = torch.Tensor.requires_grad_
-_tensor = torch.tensor
-_float32 = torch.float32
-_float64 = torch.float64
 
 RTOL, ATOL = 1e-6, 1e-7   # pooling picks values, it does not compute new ones
 
@@ -70,8 +60,8 @@ def _shape_mistakes(x, config, sign):
     n, c, h, w, k, s = config
     stride = k if s is None else s
     y = sign * x
-    windows = _unfold(_unfold(y, 2, k, stride), 3, k, stride)       # (N, C, H_out, W_out, k, k)
-    kept = _amax(windows, dim=(2, 3))                                  # (N, C, k, k)
+    windows = torch.Tensor.unfold(y.unfold(2, k, stride), 3, k, stride)       # (N, C, H_out, W_out, k, k)
+    kept = torch.amax(windows, dim=(2, 3))                                  # (N, C, k, k)
     mistakes = [(f"the maximum was taken over the window positions (dims 2 and 3 of the unfolded "
                  f"(N, C, H_out, W_out, k, k) tensor) instead of within each window (dims 4 and 5): "
                  f"the result holds one value per position inside a window, shape (N, C, {k}, {k}). "
@@ -101,8 +91,8 @@ def _check_output(out, config, name, x, sign=1.0):
         check_array(out, name, dtype="floating", kind="tensor")
         return
     msg = f"{name} has shape {got}, expected {want} for x of shape {(n, c, h, w)}."
-    for mistake, wrong in _shape_mistakes(_detach(x), config, sign):
-        if tuple(wrong.shape) == got and bool(_allclose(_detach(out).to(wrong.dtype), wrong,
+    for mistake, wrong in _shape_mistakes(x.detach(), config, sign):
+        if tuple(wrong.shape) == got and bool(torch.allclose(out.detach().to(wrong.dtype), wrong,
                                                         rtol=1e-5, atol=1e-6)):
             raise Feedback(f"{msg}\nLikely mistake: {mistake}.")
     if len(got) == 4 and got[:2] == want[:2] and got[2:] == (want[3], want[2]) and want[2] != want[3]:
@@ -113,7 +103,7 @@ def _check_output(out, config, name, x, sign=1.0):
     raise Feedback(msg)
 
 
-def _inputs(config, seed, dtype=_float32):
+def _inputs(config, seed, dtype=torch.float32):
     n, c, h, w, _, _ = config
     return randn(n, c, h, w, seed=seed, dtype=dtype)
 
@@ -121,14 +111,14 @@ def _inputs(config, seed, dtype=_float32):
 def _max_diagnoses(x, k, stride):
     return [("each window was averaged instead of taking its maximum (that is average pooling)",
              _ref_avg_pool2d(x, k, stride)),
-            ("max_pool2d returned the minimum of each window", _neg(_ref_max_pool2d(_neg(x), k, stride))),
+            ("max_pool2d returned the minimum of each window", torch.neg(_ref_max_pool2d(torch.neg(x), k, stride))),
             ("max_pool2d returned the maximum of -x, which is minus the minimum",
-             _ref_max_pool2d(_neg(x), k, stride))]
+             _ref_max_pool2d(torch.neg(x), k, stride))]
 
 
 def _min_diagnoses(x, k, stride):
     return [("min pooling computed as max_pool2d(-x) without negating the result back: "
-             "min(x) = -max(-x)", _ref_max_pool2d(_neg(x), k, stride)),
+             "min(x) = -max(-x)", _ref_max_pool2d(torch.neg(x), k, stride)),
             ("min_pool2d returned the maximum of each window", _ref_max_pool2d(x, k, stride)),
             ("each window was averaged instead of taking its minimum (that is average pooling)",
              _ref_avg_pool2d(x, k, stride))]
@@ -137,20 +127,20 @@ def _min_diagnoses(x, k, stride):
 @pytest.mark.points(1)
 def test_worked_example(sub):
     """The worked example from the docstring: a 3 x 4 input, kernel_size 2, the last row dropped."""
-    x = _tensor([[[[1.0, 5.0, 2.0, 0.0], [3.0, 6.0, 4.0, 1.0], [9.0, 9.0, 9.0, 9.0]]]])
+    x = torch.tensor([[[[1.0, 5.0, 2.0, 0.0], [3.0, 6.0, 4.0, 1.0], [9.0, 9.0, 9.0, 9.0]]]])
     config = (1, 1, 3, 4, 2, None)
-    out = sub.max_pool2d(_clone(x), 2)
+    out = sub.max_pool2d(x.clone(), 2)
     _check_output(out, config, "max_pool2d(x, 2)", x)
-    assert_close(out, _tensor([[[[6.0, 4.0]]]]), "max_pool2d(x, 2)", rtol=RTOL, atol=ATOL,
+    assert_close(out, torch.tensor([[[[6.0, 4.0]]]]), "max_pool2d(x, 2)", rtol=RTOL, atol=ATOL,
                  diagnose=[("each window was averaged instead of taking its maximum",
-                            _tensor([[[[3.75, 1.75]]]]))],
+                            torch.tensor([[[[3.75, 1.75]]]]))],
                  hint="the first window is [[1, 5], [3, 6]], whose maximum is 6.")
-    out = sub.min_pool2d(_clone(x), 2)
+    out = sub.min_pool2d(x.clone(), 2)
     _check_output(out, config, "min_pool2d(x, 2)", x, -1.0)
-    assert_close(out, _tensor([[[[1.0, 0.0]]]]), "min_pool2d(x, 2)", rtol=RTOL, atol=ATOL,
+    assert_close(out, torch.tensor([[[[1.0, 0.0]]]]), "min_pool2d(x, 2)", rtol=RTOL, atol=ATOL,
                  diagnose=[("min pooling computed as max_pool2d(-x) without negating the result "
-                            "back: min(x) = -max(-x)", _tensor([[[[-1.0, 0.0]]]])),
-                           ("min_pool2d returned the maximum of each window", _tensor([[[[6.0, 4.0]]]]))],
+                            "back: min(x) = -max(-x)", torch.tensor([[[[-1.0, 0.0]]]])),
+                           ("min_pool2d returned the maximum of each window", torch.tensor([[[[6.0, 4.0]]]]))],
                  hint="the first window is [[1, 5], [3, 6]], whose minimum is 1.")
 
 
@@ -160,7 +150,7 @@ def test_max_pool_matches_reference(sub, config):
     """max_pool2d equals F.max_pool2d on seeded random inputs."""
     k, s = config[4], config[5]
     x = _inputs(config, seed=40 + CONFIGS.index(config))
-    x_in = _clone(x)
+    x_in = x.clone()
     name = _call_name("max_pool2d", config)
     out = _call(sub, "max_pool2d", x_in, config)
     _check_output(out, config, name, x)
@@ -177,11 +167,11 @@ def test_min_pool_matches_reference(sub, config):
     """min_pool2d equals -F.max_pool2d(-x) on seeded random inputs."""
     k, s = config[4], config[5]
     x = _inputs(config, seed=80 + CONFIGS.index(config))
-    x_in = _clone(x)
+    x_in = x.clone()
     name = _call_name("min_pool2d", config)
     out = _call(sub, "min_pool2d", x_in, config)
     _check_output(out, config, name, x, -1.0)
-    assert_close(out, _neg(_ref_max_pool2d(_neg(x), k, s)), name, rtol=RTOL, atol=ATOL,
+    assert_close(out, torch.neg(_ref_max_pool2d(torch.neg(x), k, s)), name, rtol=RTOL, atol=ATOL,
                  diagnose=_min_diagnoses(x, k, k if s is None else s),
                  hint="out[n, c, i, j] is the minimum of x[n, c, i*stride + u, j*stride + v] over "
                       "u, v < kernel_size.")
@@ -195,15 +185,15 @@ def test_keyword_arguments(sub):
     x = _inputs(config, seed=120)
     for fn, want, diagnoses in (
             ("max_pool2d", _ref_max_pool2d(x, 3), _max_diagnoses(x, 3, 3)),
-            ("min_pool2d", _neg(_ref_max_pool2d(_neg(x), 3)), _min_diagnoses(x, 3, 3))):
+            ("min_pool2d", torch.neg(_ref_max_pool2d(torch.neg(x), 3)), _min_diagnoses(x, 3, 3))):
         name = f"{fn}(x=x, kernel_size=3, stride=None)"
-        out = getattr(sub, fn)(x=_clone(x), kernel_size=3, stride=None)
+        out = getattr(sub, fn)(x=x.clone(), kernel_size=3, stride=None)
         _check_output(out, config, name, x, 1.0 if fn == "max_pool2d" else -1.0)
         assert_close(out, want, name, rtol=RTOL, atol=ATOL, diagnose=diagnoses)
     config = (1, 3, 8, 10, 2, 3)
     x = _inputs(config, seed=121)
     name = "max_pool2d(x=x, kernel_size=2, stride=3)"
-    out = sub.max_pool2d(x=_clone(x), kernel_size=2, stride=3)
+    out = sub.max_pool2d(x=x.clone(), kernel_size=2, stride=3)
     _check_output(out, config, name, x)
     assert_close(out, _ref_max_pool2d(x, 2, 3), name, rtol=RTOL, atol=ATOL, diagnose=_max_diagnoses(x, 2, 3))
 
@@ -218,32 +208,34 @@ def test_gradient_reaches_chosen_element(sub, config, fn):
     """Autograd flows through the pooling: each window's gradient goes to its chosen element."""
     k, s = config[4], config[5]
     seed = 200 + 3 * GRAD_CONFIGS.index(config)
-    x = _inputs(config, seed=seed, dtype=_float64)   # distinct values: every window has one winner
-    leaf = _requires_grad_(_clone(x))
+    x = _inputs(config, seed=seed, dtype=torch.float64)   # distinct values: every window has one winner
     name = _call_name(fn, config)
-    out = _call(sub, fn, leaf, config)
-    _check_output(out, config, name, x, 1.0 if fn == "max_pool2d" else -1.0)
+    n, c, h, w = config[:4]
     stride = k if s is None else s
+    upstream = randn(n, c, (h - k) // stride + 1, (w - k) // stride + 1, seed=seed + 1, dtype=torch.float64)
+    args = (x, k) if s is None else (x, k, s)
+    out, records, grads = sub.run(backward_probe, fn, args, {}, [0], upstream)
+    out = graph_tensor(out, name)
+    _check_output(out, config, name, x, 1.0 if fn == "max_pool2d" else -1.0)
     if fn == "max_pool2d":
         want_out, diagnoses = _ref_max_pool2d(x, k, s), _max_diagnoses(x, k, stride)
     else:
-        want_out, diagnoses = _neg(_ref_max_pool2d(_neg(x), k, s)), _min_diagnoses(x, k, stride)
+        want_out, diagnoses = torch.neg(_ref_max_pool2d(torch.neg(x), k, s)), _min_diagnoses(x, k, stride)
     assert_close(out, want_out, name, rtol=RTOL, atol=ATOL, diagnose=diagnoses)
-    if not out.requires_grad or out.grad_fn is None:
+    if not records:
         raise Feedback(f"{name} does not record history (its result has requires_grad=False), so no "
                        "gradient can flow back to x. Build the result from tensor operations on x: "
                        "no .detach(), .numpy(), .item(), .data, torch.tensor(...) copies or "
                        "torch.no_grad().")
-    upstream = randn(*out.shape, seed=seed + 1, dtype=_float64)
-    (got,) = _autograd_grad((out * upstream).sum(), (leaf,), allow_unused=True)
+    got = grads[0] if grads else None
     if got is None:
         raise Feedback(f"No gradient reaches x through {name}: was x detached or copied?")
 
-    ref_leaf = _requires_grad_(_clone(x))
+    ref_leaf = torch.Tensor.requires_grad_(x.clone())
     sign = 1.0 if fn == "max_pool2d" else -1.0
     ref_out = sign * _ref_max_pool2d(sign * ref_leaf, k, s)
     (want,) = _autograd_grad((ref_out * upstream).sum(), (ref_leaf,))
-    avg_leaf = _requires_grad_(_clone(x))
+    avg_leaf = torch.Tensor.requires_grad_(x.clone())
     (avg_grad,) = _autograd_grad((_ref_avg_pool2d(avg_leaf, k, stride) * upstream).sum(), (avg_leaf,))
     assert_close(got, want, f"the gradient of sum({name} * g) w.r.t. x", rtol=1e-5, atol=1e-6,
                  diagnose=[("the gradient was spread evenly over each window (average pooling); it "

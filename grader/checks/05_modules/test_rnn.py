@@ -6,19 +6,14 @@ import torch
 
 from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, randn, rng
 from grader.checks.plain import plain
+from grader.checks.probes import layer_facts, load_state, parameter_backward
 
-# Oracles and library functions, bound at import (before the submission is loaded).
+# Oracles.
 from collections import Counter as _Counter
 from torch.nn import RNN as _RNN
 from torch.nn import RNNCell as _RNNCell
 from torch.nn import Module as _Module
 
-_no_grad = torch.no_grad
-_tanh = torch.tanh
-_relu = torch.relu
-_stack = torch.stack
-_tensor = torch.tensor
-_isfinite = torch.isfinite
 _sorted = sorted
 
 # --- tokenize ------------------------------------------------------------------------------------
@@ -237,14 +232,15 @@ CELL_SHAPES = [(1, 3, 4), (5, 2, 6), (3, 7, 7), (2, 1, 1)]   # (batch, input_siz
 
 
 def _make_cell(sub, input_size: int, hidden_size: int):
+    """(the learner's cell, a handle; its parameters' values; their facts), or feedback."""
     cell = sub.RNNCell(input_size, hidden_size)
-    if not isinstance(cell, _Module):
+    facts = sub.run(layer_facts, cell, list(PARAM_SHAPES))
+    if not facts["is_module"]:
         raise Feedback("RNNCell(...) is not an nn.Module.")
-    params = dict(cell.named_parameters())
+    params = facts["parameters"]
     for name, shape_of in PARAM_SHAPES.items():
         if name not in params:
-            value = getattr(cell, name, None)
-            if isinstance(value, torch.Tensor):
+            if name in facts["plain"]:
                 raise Feedback(f"RNNCell.{name} is a plain tensor, not a registered parameter: wrap "
                                "it in nn.Parameter(...).")
             raise Feedback(f"RNNCell({input_size}, {hidden_size}) has no parameter '{name}' (found "
@@ -255,12 +251,12 @@ def _make_cell(sub, input_size: int, hidden_size: int):
     if _sorted(params) != _sorted(PARAM_SHAPES):
         raise Feedback(f"RNNCell has the parameters {_sorted(params)}; expected exactly "
                        f"{_sorted(PARAM_SHAPES)}.")
-    return cell, params
+    return cell, params, facts
 
 
 def _reference_cell(input_size: int, hidden_size: int, seed: int):
     ref = _RNNCell(input_size, hidden_size)
-    with _no_grad():
+    with torch.no_grad():
         for i, p in enumerate(ref.parameters()):
             p.copy_(randn(*p.shape, seed=seed + i) * 0.6)
     return ref
@@ -279,10 +275,10 @@ def _call_cell(cell, x, h, name):
 def _cell_variants(x, h, p):
     a_x = x @ p["weight_ih"].T + p["bias_ih"]
     a_h = h @ p["weight_hh"].T
-    return [("RNNCell is missing bias_hh (h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh))", _tanh(a_x + a_h)),
-            ("RNNCell is missing bias_ih", _tanh(a_x - p["bias_ih"] + a_h + p["bias_hh"])),
-            ("RNNCell uses relu; nn.RNNCell's default nonlinearity is tanh", _relu(a_x + a_h + p["bias_hh"])),
-            ("RNNCell ignores the hidden state h", _tanh(a_x + p["bias_hh"])),
+    return [("RNNCell is missing bias_hh (h' = tanh(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh))", torch.tanh(a_x + a_h)),
+            ("RNNCell is missing bias_ih", torch.tanh(a_x - p["bias_ih"] + a_h + p["bias_hh"])),
+            ("RNNCell uses relu; nn.RNNCell's default nonlinearity is tanh", torch.relu(a_x + a_h + p["bias_hh"])),
+            ("RNNCell ignores the hidden state h", torch.tanh(a_x + p["bias_hh"])),
             ("RNNCell has no nonlinearity: apply torch.tanh", a_x + a_h + p["bias_hh"])]
 
 
@@ -290,11 +286,11 @@ def _cell_variants(x, h, p):
 @pytest.mark.parametrize("input_size, hidden_size", [(3, 4), (5, 5), (1, 2)])
 def test_rnn_cell_parameters(sub, input_size, hidden_size):
     """RNNCell registers weight_ih (H, I), weight_hh (H, H), bias_ih (H,), bias_hh (H,) like nn.RNNCell."""
-    cell, params = _make_cell(sub, input_size, hidden_size)
+    cell, params, facts = _make_cell(sub, input_size, hidden_size)
     for name, p in params.items():
-        if not p.requires_grad:
+        if not facts["is_parameter"][name]:
             raise Feedback(f"RNNCell.{name} does not require grad.")
-        if not bool(_isfinite(p.detach()).all()):
+        if not bool(torch.isfinite(p.detach()).all()):
             raise Feedback(f"RNNCell.{name} contains nan or inf: initialise it (e.g. uniform in "
                            "[-1/sqrt(hidden_size), 1/sqrt(hidden_size)]).")
     w = params["weight_hh"].detach().reshape(-1)
@@ -311,12 +307,11 @@ def test_rnn_cell_parameters(sub, input_size, hidden_size):
 @pytest.mark.parametrize("batch, input_size, hidden_size", CELL_SHAPES)
 def test_rnn_cell_matches_nn_rnn_cell(sub, batch, input_size, hidden_size):
     """RNNCell loaded with nn.RNNCell's state_dict gives the same next hidden state."""
-    cell, params = _make_cell(sub, input_size, hidden_size)
+    cell, params, _ = _make_cell(sub, input_size, hidden_size)
     ref = _reference_cell(input_size, hidden_size, seed=batch * 100 + input_size * 10 + hidden_size)
-    try:
-        cell.load_state_dict(ref.state_dict())
-    except RuntimeError as exc:
-        raise Feedback(f"RNNCell.load_state_dict(nn.RNNCell's state_dict) failed: {exc}") from None
+    error = sub.run(load_state, cell, ref.state_dict())
+    if error is not None:
+        raise Feedback(f"RNNCell.load_state_dict(nn.RNNCell's state_dict) failed: {error}")
     x = randn(batch, input_size, seed=batch + 7) * 1.5
     h = randn(batch, hidden_size, seed=batch + 8)
     x_copy, h_copy = x.clone(), h.clone()
@@ -325,7 +320,7 @@ def test_rnn_cell_matches_nn_rnn_cell(sub, batch, input_size, hidden_size):
                 dtype="floating", kind="tensor")
     assert_unchanged(x_copy, x, "x", mistake="an in-place operation on the input")
     assert_unchanged(h_copy, h, "h", mistake="an in-place operation on the hidden state")
-    with _no_grad():
+    with torch.no_grad():
         want = ref(x, h)
         p = {k: v.detach() for k, v in ref.named_parameters()}
         wrong = _cell_variants(x, h, p)
@@ -337,7 +332,7 @@ def test_rnn_cell_matches_nn_rnn_cell(sub, batch, input_size, hidden_size):
 @pytest.mark.parametrize("batch, input_size, hidden_size", [(1, 2, 3), (4, 3, 5)])
 def test_rnn_cell_state_dict_into_nn_rnn_cell(sub, batch, input_size, hidden_size):
     """RNNCell's own state_dict loads into nn.RNNCell and both give the same output and gradients."""
-    cell, params = _make_cell(sub, input_size, hidden_size)
+    cell, params, _ = _make_cell(sub, input_size, hidden_size)
     ref = _RNNCell(input_size, hidden_size)
     try:
         ref.load_state_dict(cell.state_dict())
@@ -346,22 +341,28 @@ def test_rnn_cell_state_dict_into_nn_rnn_cell(sub, batch, input_size, hidden_siz
     x = randn(batch, input_size, seed=31 + batch)
     h = randn(batch, hidden_size, seed=37 + batch)
     upstream = randn(batch, hidden_size, seed=41 + batch)
-    got = _call_cell(cell, x, h, f"RNNCell({input_size}, {hidden_size})(x, h)")
+    name = f"RNNCell({input_size}, {hidden_size})(x, h)"
+    try:
+        got, records, grads, _ = sub.run(parameter_backward, cell, [x, h], [], upstream)
+    except (NotImplementedError, Feedback):
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise Feedback(f"{name} raised {type(exc).__name__}: {exc}\nHint: x (N, input_size) @ "
+                       "weight_ih.T and h (N, hidden_size) @ weight_hh.T.") from None
     check_array(got, "RNNCell(x, h)", shape=(batch, hidden_size), dtype="floating", kind="tensor")
-    if got.grad_fn is None:
+    if not records:
         raise Feedback("RNNCell's output has no grad_fn: autograd recorded nothing (no torch.no_grad(), "
                        ".detach() or .data in forward).")
-    with _no_grad():
+    with torch.no_grad():
         p = {k: v.detach() for k, v in ref.named_parameters()}
         wrong = _cell_variants(x, h, p)
     assert_close(got, ref(x, h), "RNNCell(x, h)", rtol=1e-5, atol=1e-6, diagnose=wrong)
-    (got * upstream).sum().backward()
     (ref(x, h) * upstream).sum().backward()
     ref_params = dict(ref.named_parameters())
-    for name, param in params.items():
-        if param.grad is None:
+    for name in params:
+        if grads.get(name) is None:
             raise Feedback(f"After backward(), RNNCell.{name} has no gradient: use it in forward.")
-        assert_close(param.grad, ref_params[name].grad, f"the gradient of RNNCell.{name}",
+        assert_close(grads[name], ref_params[name].grad, f"the gradient of RNNCell.{name}",
                      rtol=1e-5, atol=1e-6)
 
 
@@ -376,7 +377,7 @@ class _OracleCell(_RNNCell):
 
 def _oracle_setup(T, batch, input_size, hidden_size, seed):
     cell = _OracleCell(input_size, hidden_size)
-    with _no_grad():
+    with torch.no_grad():
         for i, p in enumerate(cell.parameters()):
             p.copy_(randn(*p.shape, seed=seed + i) * 0.7)
     rnn = _RNN(input_size, hidden_size)
@@ -386,21 +387,58 @@ def _oracle_setup(T, batch, input_size, hidden_size, seed):
     return cell, rnn, inputs, h0
 
 
-def _run(sub, cell, inputs, h0, name):
+def with_a_cell(state, inputs, h0, upstream):
+    """In the learner's process: run_rnn(cell, inputs, h0) on a cell with these parameters, written
+    out (nn.RNNCell itself is refused there). With `upstream` (for outputs, for h_T), also the
+    gradients of sum(outputs * up_out) + sum(h_T * up_h) for the inputs, h0 and the cell's
+    parameters. Returns (result, records history, {name: grad})."""
+    class Cell(nn.Module):
+        def __init__(self):
+            super().__init__()
+            for key, value in state.items():
+                setattr(self, key, nn.Parameter(value.clone()))
+
+        def forward(self, x, h=None):
+            if h is None:
+                h = x.new_zeros(x.shape[0], self.weight_hh.shape[0])
+            return torch.tanh(x @ self.weight_ih.T + self.bias_ih + h @ self.weight_hh.T + self.bias_hh)
+    cell = Cell()
+    if upstream is not None:
+        inputs = inputs.detach().clone().requires_grad_(True)
+        h0 = h0.detach().clone().requires_grad_(True)
     result = sub.run_rnn(cell, inputs, h0)
+    if not (type(result) is tuple and len(result) == 2):
+        return result, False, {}
+    outputs, h_last = result
+    tensors = type(outputs) is torch.Tensor and type(h_last) is torch.Tensor
+    records = tensors and outputs.grad_fn is not None and h_last.grad_fn is not None
+    grads = {}
+    if upstream is not None and records and tuple(outputs.shape) == tuple(upstream[0].shape) \
+            and tuple(h_last.shape) == tuple(upstream[1].shape):
+        ((outputs * upstream[0]).sum() + (h_last * upstream[1]).sum()).backward()
+        grads = {"inputs": inputs.grad, "h0": h0.grad, **{k: p.grad for k, p in cell.named_parameters()}}
+    if tensors:
+        result = (outputs.detach(), h_last.detach())
+    return result, records, grads
+
+
+def _run(sub, cell, inputs, h0, name, upstream=None):
+    """run_rnn in the learner's process, on a cell with `cell`'s parameters: (outputs, h_T), and
+    with `upstream`, (records history, gradients)."""
+    result, records, grads = sub.run(with_a_cell, dict(cell.state_dict()), inputs, h0, upstream)
     if not isinstance(result, tuple) or len(result) != 2:
         raise Feedback(f"{name} should return a tuple (outputs, h_T), got {_show(result)}.")
-    return result
+    return (result, records, grads) if upstream is not None else result
 
 
 def _run_rnn_wrong(cell, inputs, h0):
-    with _no_grad():
+    with torch.no_grad():
         steps, h = [], h0
         for x in inputs:
             h = cell(x, h)
             steps.append(h)
-        not_carried = _stack([cell(x, h0) for x in inputs])
-        shifted = _stack([h0] + steps[:-1])
+        not_carried = torch.stack([cell(x, h0) for x in inputs])
+        shifted = torch.stack([h0] + steps[:-1])
     return not_carried, shifted
 
 
@@ -417,7 +455,7 @@ def test_run_rnn_matches_nn_rnn(sub, T, batch, input_size, hidden_size):
     name = f"run_rnn(cell, inputs {tuple(inputs.shape)}, h0 {tuple(h0.shape)})"
     outputs, h_last = _run(sub, cell, inputs, h0, name)
     # The oracle runs after the learner's call has returned (it must not be readable from its frame).
-    with _no_grad():
+    with torch.no_grad():
         want_outputs, want_h = rnn(inputs_copy, h0_copy.unsqueeze(0))
         want_h = want_h.squeeze(0)
     check_array(outputs, f"{name}'s outputs", kind="tensor")
@@ -447,29 +485,26 @@ def test_run_rnn_matches_nn_rnn(sub, T, batch, input_size, hidden_size):
 def test_run_rnn_gradients(sub, T, batch):
     """Gradients flow through run_rnn to the inputs, h0 and the cell's weights, as through nn.RNN."""
     cell, rnn, inputs, h0 = _oracle_setup(T, batch, 3, 4, seed=77 + T)
-    inputs.requires_grad_(True)
-    h0.requires_grad_(True)
     inputs_ref = inputs.detach().clone().requires_grad_(True)
     h0_ref = h0.detach().clone().requires_grad_(True)
     up_out = randn(T, batch, 4, seed=91 + T)
     up_h = randn(batch, 4, seed=92 + T)
-    outputs, h_last = _run(sub, cell, inputs, h0, "run_rnn(cell, inputs, h0)")
+    (outputs, h_last), records, grads = _run(sub, cell, inputs, h0, "run_rnn(cell, inputs, h0)", (up_out, up_h))
     check_array(outputs, "run_rnn's outputs", shape=(T, batch, 4), kind="tensor")
     check_array(h_last, "run_rnn's h_T", shape=(batch, 4), kind="tensor")
-    if outputs.grad_fn is None or h_last.grad_fn is None:
+    if not records:
         raise Feedback("run_rnn's results have no grad_fn: autograd recorded nothing. Do not use "
                        "torch.no_grad(), .detach() or .data inside run_rnn.")
-    ((outputs * up_out).sum() + (h_last * up_h).sum()).backward()
     ref_out, ref_h = rnn(inputs_ref, h0_ref.unsqueeze(0))
     ((ref_out * up_out).sum() + (ref_h.squeeze(0) * up_h).sum()).backward()
-    checks = [("the inputs", inputs, inputs_ref), ("h0", h0, h0_ref)]
+    checks = [("the inputs", grads.get("inputs"), inputs_ref), ("h0", grads.get("h0"), h0_ref)]
     ref_params = dict(rnn.named_parameters())
-    checks += [(f"the cell's {name}", p, ref_params[name + "_l0"]) for name, p in cell.named_parameters()]
+    checks += [(f"the cell's {name}", grads.get(name), ref_params[name + "_l0"]) for name, _ in cell.named_parameters()]
     for name, got, ref in checks:
-        if got.grad is None:
+        if got is None:
             raise Feedback(f"After backward(), {name} has no gradient: run_rnn must keep the "
                            "computation connected (no .detach(), .data or torch.no_grad()).")
-        assert_close(got.grad, ref.grad, f"the gradient of {name} through run_rnn", rtol=1e-4, atol=1e-6,
+        assert_close(got, ref.grad, f"the gradient of {name} through run_rnn", rtol=1e-4, atol=1e-6,
                      hint="keep the steps connected: no .detach(), .data or torch.no_grad() on the "
                           "hidden state between steps")
 
@@ -478,20 +513,20 @@ def test_run_rnn_gradients(sub, T, batch):
 def test_run_rnn_worked_example(sub):
     """The worked example: weight_ih 1, weight_hh 0.5, no bias, inputs [1, 0] -> h_1 0.7616, h_2 0.3634."""
     cell = _OracleCell(1, 1)
-    with _no_grad():
+    with torch.no_grad():
         cell.weight_ih.fill_(1.0)
         cell.weight_hh.fill_(0.5)
         cell.bias_ih.zero_()
         cell.bias_hh.zero_()
-    inputs = _tensor([[[1.0]], [[0.0]]])
-    h0 = _tensor([[0.0]])
+    inputs = torch.tensor([[[1.0]], [[0.0]]])
+    h0 = torch.tensor([[0.0]])
     outputs, h_last = _run(sub, cell, inputs, h0, "run_rnn on the worked example")
     check_array(outputs, "run_rnn's outputs", shape=(2, 1, 1), dtype="floating", kind="tensor")
     check_array(h_last, "run_rnn's h_T", shape=(1, 1), dtype="floating", kind="tensor")
     h1 = 0.7615941559557649
     h2 = 0.3633994843890525
-    assert_close(outputs, _tensor([[[h1]], [[h2]]]), "run_rnn's outputs on the worked example", rtol=1e-4,
+    assert_close(outputs, torch.tensor([[[h1]], [[h2]]]), "run_rnn's outputs on the worked example", rtol=1e-4,
                  atol=1e-6, diagnose=[("hidden state not carried between steps: every step starts "
-                                       "again from h0", _tensor([[[h1]], [[0.0]]]))])
-    assert_close(h_last, _tensor([[h2]]), "run_rnn's h_T on the worked example", rtol=1e-4, atol=1e-6,
-                 diagnose=[("run_rnn returns h0 instead of h_T", _tensor([[0.0]]))])
+                                       "again from h0", torch.tensor([[[h1]], [[0.0]]]))])
+    assert_close(h_last, torch.tensor([[h2]]), "run_rnn's h_T on the worked example", rtol=1e-4, atol=1e-6,
+                 diagnose=[("run_rnn returns h0 instead of h_T", torch.tensor([[0.0]]))])

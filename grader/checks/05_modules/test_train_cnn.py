@@ -17,6 +17,10 @@ On a machine with CUDA, the checks marked requires("cuda") run the same function
 """
 from __future__ import annotations
 
+# Not yet written for the judge's boundary: these checks run in the learner's process
+# (grader/inprocess.py), with the recording tripwire.
+IN_LEARNER_PROCESS = True
+
 import math
 
 import pytest

@@ -5,6 +5,10 @@ and evaluation loops written here with torch.nn.functional.cross_entropy, and a 
 task (images whose class is their colour) that a frozen random backbone plus a trained fc
 learns in a few epochs. Images are 32 x 32 to keep every check fast on a CPU.
 """
+# Not yet written for the judge's boundary: these checks run in the learner's process
+# (grader/inprocess.py), with the recording tripwire.
+IN_LEARNER_PROCESS = True
+
 import copy
 
 import pytest

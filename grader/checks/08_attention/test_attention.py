@@ -3,8 +3,8 @@ causal_mask and MultiHeadSelfAttention.
 
 The oracles are torch.nn.functional.scaled_dot_product_attention (its weights too: they are its
 output for v = the identity) and nn.MultiheadAttention(d_model, num_heads, batch_first=True) with
-the learner's four projections copied into in_proj and out_proj, both bound below at import,
-before the submission is loaded. nn.MultiheadAttention's bool attn_mask means "may NOT attend",
+the learner's four projections copied into in_proj and out_proj, both in the judge's process.
+nn.MultiheadAttention's bool attn_mask means "may NOT attend",
 the opposite of this exercise's, so it gets the inverted mask; its returned weights are averaged
 over the heads, so only outputs are compared with it. Inputs are made at import; every expected
 value and every replayed mistake is computed only after the learner's call has returned.
@@ -13,12 +13,13 @@ The checks of MultiHeadSelfAttention run it on the reference scaled_dot_product_
 """
 from __future__ import annotations
 
+
 import math
 
 import pytest
 import torch
 
-# Oracles and library functions, bound at import (before the submission is loaded).
+# Oracles.
 from torch.nn import Linear as _Linear
 from torch.nn import Module as _Module
 from torch.nn import MultiheadAttention as _RefMultiheadAttention
@@ -27,36 +28,10 @@ from torch.nn.functional import scaled_dot_product_attention as _ref_sdpa
 from grader.checks.helpers import (Feedback, assert_close, assert_unchanged, check_array, learner_call, rand,
                                    randn)
 from grader.checks.isolate import on_reference, swapped
+from grader.checks.probes import backward_probe, module_backward, module_facts, set_linear
+from grader.judge import code
 from grader.checks.plain import graph_tensor, plain
 
-_autograd_grad = torch.autograd.grad
-_no_grad = torch.no_grad
-_enable_grad = torch.enable_grad
-_eye = torch.eye
-_ones = torch.ones
-_arange = torch.arange
-_tril = torch.tril
-_triu = torch.triu
-_cat = torch.cat
-_sum = torch.sum
-_mul = torch.mul
-_matmul = torch.matmul
-_softmax = torch.softmax
-_where = torch.where
-_logical_not = torch.logical_not
-_broadcast_to = torch.broadcast_to
-_tensor = torch.tensor
-_bool = torch.bool
-_float32 = torch.float32
-_float64 = torch.float64
-_clone = torch.Tensor.clone
-_detach = torch.Tensor.detach
-_requires_grad_ = torch.Tensor.requires_grad_
-_transpose = torch.Tensor.transpose
-_reshape = torch.Tensor.reshape
-_masked_fill = torch.Tensor.masked_fill
-_to = torch.Tensor.to
-_sqrt = math.sqrt
 _NEG_INF = float("-inf")
 
 RTOL, ATOL = 1e-4, 1e-5        # float32 sums of a few dozen products
@@ -109,8 +84,6 @@ MHSA_HINT = ("q, k, v = q_proj(x), k_proj(x), v_proj(x); each .view(N, T, num_he
 PROJECTIONS = ("q_proj", "k_proj", "v_proj", "out_proj")
 
 
-
-
 def _shape(t) -> str:
     return str(tuple(t.shape))
 
@@ -119,36 +92,36 @@ def _shape(t) -> str:
 
 def _oracle_sdpa(q, k, v, mask):
     """(out, weights) by torch.nn.functional.scaled_dot_product_attention."""
-    with _no_grad():
+    with torch.no_grad():
         out = _ref_sdpa(q, k, v, attn_mask=mask)
         lk = k.shape[-2]
-        identity = _broadcast_to(_eye(lk, dtype=q.dtype), tuple(k.shape[:-2]) + (lk, lk))
+        identity = torch.broadcast_to(torch.eye(lk, dtype=q.dtype), tuple(k.shape[:-2]) + (lk, lk))
         weights = _ref_sdpa(q, k, identity, attn_mask=mask)
     return out, weights
 
 
 def _replay(q, k, v, mask, *, scale, axis=-1, fill=_NEG_INF, after=False, inverted=False):
     """One (possibly wrong) attention, written out: (out, weights)."""
-    with _no_grad():
-        scores = _matmul(q, _transpose(k, -2, -1)) * scale
+    with torch.no_grad():
+        scores = torch.matmul(q, k.transpose(-2, -1)) * scale
         if mask is not None and not after:
-            blocked = mask if inverted else _logical_not(mask)
-            scores = _masked_fill(scores, blocked, fill)
-        weights = _softmax(scores, dim=axis)
+            blocked = mask if inverted else torch.logical_not(mask)
+            scores = scores.masked_fill(blocked, fill)
+        weights = torch.softmax(scores, dim=axis)
         if mask is not None and after:
-            weights = _mul(weights, _to(mask, weights.dtype))
-        return _matmul(weights, v), weights
+            weights = torch.mul(weights, mask.to(weights.dtype))
+        return torch.matmul(weights, v), weights
 
 
 def _sdpa_mistakes(q, k, v, mask):
     """(mistake, wrong out, wrong weights) for the classic mistakes, on these inputs."""
     d, dv = q.shape[-1], v.shape[-1]
-    right = 1 / _sqrt(d)
+    right = 1 / math.sqrt(d)
     found = [(SCALE_D, *_replay(q, k, v, mask, scale=1 / d)),
              (NO_SCALE, *_replay(q, k, v, mask, scale=1.0)),
              (WRONG_AXIS, *_replay(q, k, v, mask, scale=right, axis=-2))]
     if dv != d:
-        found.append((SCALE_DV, *_replay(q, k, v, mask, scale=1 / _sqrt(dv))))
+        found.append((SCALE_DV, *_replay(q, k, v, mask, scale=1 / math.sqrt(dv))))
     if mask is not None:
         found += [(MASK_AFTER, *_replay(q, k, v, mask, scale=right, after=True)),
                   (MASK_ZERO, *_replay(q, k, v, mask, scale=right, fill=0.0)),
@@ -157,13 +130,18 @@ def _sdpa_mistakes(q, k, v, mask):
     return found
 
 
-def _reference_sdpa(q, k, v, mask=None):
-    """The reference scaled_dot_product_attention, swapped in for the learner's in the
-    MultiHeadSelfAttention checks (it keeps the graph, so gradients flow through it)."""
-    out = _ref_sdpa(q, k, v, attn_mask=mask)
-    lk = k.shape[-2]
-    identity = _broadcast_to(_eye(lk, dtype=q.dtype), tuple(k.shape[:-2]) + (lk, lk))
-    return out, _ref_sdpa(q, k, identity, attn_mask=mask)
+def reference_sdpa(q, k, v, mask=None):
+    """The reference scaled_dot_product_attention, defined in the learner's process and swapped
+    in for the learner's in the MultiHeadSelfAttention checks (it keeps the graph, so gradients
+    flow through it). Written out: the library's own is refused there."""
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    weights = torch.softmax(scores, dim=-1)
+    return weights @ v, weights
+
+
+REFERENCE_SDPA = code(reference_sdpa)
 
 
 # --- scaled_dot_product_attention ----------------------------------------------------------------
@@ -171,14 +149,14 @@ def _reference_sdpa(q, k, v, mask=None):
 def _keep_one_per_row(mask):
     """Every query may attend to at least one key (a fully masked row is outside the contract)."""
     lq, lk = mask.shape[-2], mask.shape[-1]
-    column = _arange(lq)[:, None] % lk == _arange(lk)[None, :]
+    column = torch.arange(lq)[:, None] % lk == torch.arange(lk)[None, :]
     return mask | column
 
 
 class SdpaCase:
     """One call: seeded inputs (made at import) and its name; expected values come later."""
 
-    def __init__(self, lead, lq, lk, d, dv, seed, *, mask=None, dtype=_float32, label=""):
+    def __init__(self, lead, lq, lk, d, dv, seed, *, mask=None, dtype=torch.float32, label=""):
         self.q = randn(*lead, lq, d, seed=seed, dtype=dtype) * 1.5
         self.k = randn(*lead, lk, d, seed=seed + 1, dtype=dtype) * 1.5
         self.v = randn(*lead, lk, dv, seed=seed + 2, dtype=dtype)
@@ -197,7 +175,7 @@ class SdpaCase:
         return self.call + self.where
 
     def inputs(self):
-        return _clone(self.q), _clone(self.k), _clone(self.v)
+        return self.q.clone(), self.k.clone(), self.v.clone()
 
 
 def _random_mask(shape, seed):
@@ -207,11 +185,22 @@ def _random_mask(shape, seed):
 def _run_sdpa(sub, case: SdpaCase, *, q=None, k=None, v=None):
     """Call the learner's function; check type, shape, dtype; return (out, weights) as returned."""
     given = (q, k, v) if q is not None else case.inputs()
-    mask = None if case.mask is None else _clone(case.mask)
+    mask = None if case.mask is None else case.mask.clone()
     if mask is None:
         result = learner_call(lambda: sub.scaled_dot_product_attention(*given), case.name, SDPA_HINT)
     else:
         result = learner_call(lambda: sub.scaled_dot_product_attention(*given, mask), case.name, SDPA_HINT)
+    out, weights = _check_sdpa_result(case, result)
+    mistake = "an in-place operation on the caller's tensor (such as q /= ... or masked_fill_)"
+    for before, after, name in zip((case.q, case.k, case.v), given, ("q", "k", "v")):
+        assert_unchanged(before, after, f"the argument {name}", mistake=mistake)
+    if case.mask is not None:
+        assert_unchanged(case.mask, mask, "the argument mask", mistake=mistake)
+    return out, weights
+
+
+def _check_sdpa_result(case: SdpaCase, result):
+    """(out, weights) from what the learner's function returned: type, shape, dtype checked."""
     if type(result) not in (tuple, list) or len(result) != 2:
         shown = plain(result, case.name, "a tuple (out, weights)")
         kind = f"a {type(shown).__name__} of length {len(shown)}" if type(shown) in (tuple, list) \
@@ -223,22 +212,17 @@ def _run_sdpa(sub, case: SdpaCase, *, q=None, k=None, v=None):
                 dtype=case.dtype)
     check_array(weights, f"the weights of {case.name}", kind="tensor", shape=case.weights_shape,
                 dtype=case.dtype)
-    mistake = "an in-place operation on the caller's tensor (such as q /= ... or masked_fill_)"
-    for before, after, name in zip((case.q, case.k, case.v), given, ("q", "k", "v")):
-        assert_unchanged(before, after, f"the argument {name}", mistake=mistake)
-    if case.mask is not None:
-        assert_unchanged(case.mask, mask, "the argument mask", mistake=mistake)
     return out, weights
 
 
 def _check_sdpa_values(case: SdpaCase, out, weights):
     want_out, want_weights = _oracle_sdpa(case.q, case.k, case.v, case.mask)  # only now
     wrong = _sdpa_mistakes(case.q, case.k, case.v, case.mask)
-    rtol, atol = (RTOL64, ATOL64) if case.dtype == _float64 else (RTOL, ATOL)
+    rtol, atol = (RTOL64, ATOL64) if case.dtype == torch.float64 else (RTOL, ATOL)
     assert_close(weights, want_weights, f"the weights of {case.name}", rtol=rtol, atol=atol,
                  diagnose=[(m, w) for m, _, w in wrong], hint=SDPA_HINT)
     if case.mask is not None:
-        blocked = _logical_not(_broadcast_to(case.mask, case.weights_shape))
+        blocked = torch.logical_not(torch.broadcast_to(case.mask, case.weights_shape))
         got = plain(weights, "weights")
         leaked = got[blocked]
         if bool((leaked != 0).any()):
@@ -255,10 +239,10 @@ def _check_sdpa_values(case: SdpaCase, out, weights):
 @pytest.mark.points(1)
 def test_sdpa_worked_example(sub):
     """The worked example from the docstring (d = 4), without and with the mask."""
-    q = _tensor([[2.0, 0.0, 0.0, 0.0], [0.0, 2.0, 0.0, 0.0]])
-    k = _tensor([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]])
-    v = _tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
-    mask = _tensor([[True, True, False], [True, True, True]])
+    q = torch.tensor([[2.0, 0.0, 0.0, 0.0], [0.0, 2.0, 0.0, 0.0]])
+    k = torch.tensor([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]])
+    v = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    mask = torch.tensor([[True, True, False], [True, True, True]])
     for with_mask in (False, True):
         case = SdpaCase((), 2, 3, 4, 2, 0, mask=mask if with_mask else None)
         case.q, case.k, case.v = q, k, v
@@ -275,7 +259,7 @@ SDPA_SHAPES = {  # leading dims -> [(Lq, Lk, d, dv)]: Lq != Lk, dv != d, a singl
 }
 SDPA_CASES = {
     key: [SdpaCase(lead, lq, lk, d, dv, seed=100 * i + 10 * j + t, dtype=dtype)
-          for j, (lq, lk, d, dv) in enumerate(shapes) for t, dtype in enumerate((_float32, _float64))]
+          for j, (lq, lk, d, dv) in enumerate(shapes) for t, dtype in enumerate((torch.float32, torch.float64))]
     for i, (key, (lead, shapes)) in enumerate(SDPA_SHAPES.items())
 }
 
@@ -298,12 +282,12 @@ def _mask_cases():
     ]
     cases["full-shape"] = [
         SdpaCase((2, 3), 4, 5, 8, 3, 420, mask=_random_mask((2, 3, 4, 5), 421)),
-        SdpaCase((1,), 3, 6, 5, 4, 430, mask=_random_mask((1, 3, 6), 431), dtype=_float64),
+        SdpaCase((1,), 3, 6, 5, 4, 430, mask=_random_mask((1, 3, 6), 431), dtype=torch.float64),
     ]
     padding = rand(2, 1, 1, 7, seed=441) < 0.6
     padding[..., 0] = True
     cases["causal-and-padding"] = [
-        SdpaCase((2,), 6, 6, 4, 5, 450, mask=_tril(_ones(6, 6, dtype=_bool)), label=" (causal)"),
+        SdpaCase((2,), 6, 6, 4, 5, 450, mask=torch.tril(torch.ones(6, 6, dtype=torch.bool)), label=" (causal)"),
         SdpaCase((2, 3), 3, 7, 4, 2, 440, mask=padding, label=" (keys padded per batch)"),
     ]
     return cases
@@ -324,19 +308,20 @@ def test_sdpa_mask(sub, kind):
 @pytest.mark.points(2)
 def test_sdpa_gradients(sub):
     """Gradients through out reach q, k and v, equal to autograd through the reference."""
-    case = SdpaCase((2,), 4, 5, 3, 2, 500, mask=_random_mask((4, 5), 501), dtype=_float64)
-    upstream = randn(2, 4, 2, seed=502, dtype=_float64)
-    leaves = [_requires_grad_(t) for t in case.inputs()]
-    out, _ = _run_sdpa(sub, case, q=leaves[0], k=leaves[1], v=leaves[2])
-    if not getattr(out, "requires_grad", False):
+    case = SdpaCase((2,), 4, 5, 3, 2, 500, mask=_random_mask((4, 5), 501), dtype=torch.float64)
+    upstream = randn(2, 4, 2, seed=502, dtype=torch.float64)
+    result, records, grads = sub.run(backward_probe, "scaled_dot_product_attention",
+                                     [*case.inputs(), case.mask.clone()], {}, [0, 1, 2], upstream, pick=0)
+    out, _ = _check_sdpa_result(case, result)
+    if not records:
         raise Feedback(f"The output of {case.name} is not connected to q, k and v: no gradient can flow "
                        "back. Keep to tensor operations on the inputs: no .detach(), .item(), "
                        "torch.no_grad() or NumPy.")
-    grads = _autograd_grad(_sum(_mul(out, upstream)), leaves, allow_unused=True)
-    with _enable_grad():  # the reference, only now
-        ref_leaves = [_requires_grad_(_clone(_detach(t))) for t in (case.q, case.k, case.v)]
+    grads = grads or [None, None, None]
+    with torch.enable_grad():  # the reference, only now
+        ref_leaves = [torch.Tensor.requires_grad_(torch.Tensor.clone(t.detach())) for t in (case.q, case.k, case.v)]
         ref_out = _ref_sdpa(*ref_leaves, attn_mask=case.mask)
-        ref_grads = _autograd_grad(_sum(_mul(ref_out, upstream)), ref_leaves)
+        ref_grads = torch.autograd.grad(torch.sum(torch.mul(ref_out, upstream)), ref_leaves)
     for name, grad, want in zip(("q", "k", "v"), grads, ref_grads):
         if grad is None:
             raise Feedback(f"The output of {case.name} does not depend on {name}: no gradient "
@@ -356,64 +341,61 @@ def test_causal_mask(sub):
         name = f"causal_mask({length})"
         got = learner_call(lambda: sub.causal_mask(length), name, "return torch.tril(torch.ones(length, "
                     "length, dtype=torch.bool))")
-        check_array(got, name, kind="tensor", shape=(length, length), dtype=_bool)
-        ones = _ones(length, length, dtype=_bool)
-        wrong = [(CAUSAL_TRIU, _triu(ones)), (CAUSAL_SHIFTED, _tril(ones, 1)),
-                 (CAUSAL_NO_DIAGONAL, _tril(ones, -1)), (CAUSAL_ALL, ones)]
+        check_array(got, name, kind="tensor", shape=(length, length), dtype=torch.bool)
+        ones = torch.ones(length, length, dtype=torch.bool)
+        wrong = [(CAUSAL_TRIU, torch.triu(ones)), (CAUSAL_SHIFTED, torch.tril(ones, 1)),
+                 (CAUSAL_NO_DIAGONAL, torch.tril(ones, -1)), (CAUSAL_ALL, ones)]
         if length == 1:
-            wrong = [(CAUSAL_NO_DIAGONAL, _tril(ones, -1))]
-        assert_close(got, _tril(ones), name, rtol=0, atol=0, diagnose=wrong,
+            wrong = [(CAUSAL_NO_DIAGONAL, torch.tril(ones, -1))]
+        assert_close(got, torch.tril(ones), name, rtol=0, atol=0, diagnose=wrong,
                      hint="True where column j <= row i: torch.tril of a bool matrix of ones")
 
 
 # --- MultiHeadSelfAttention ----------------------------------------------------------------------
 
 def _make_mhsa(sub, d_model: int, num_heads: int):
+    """(the learner's module, a handle; the four projections' values), or feedback."""
     name = f"MultiHeadSelfAttention({d_model}, {num_heads})"
     model = learner_call(lambda: sub.MultiHeadSelfAttention(d_model, num_heads), name,
-                  "__init__ creates four nn.Linear(d_model, d_model) layers")
-    if not isinstance(model, _Module):
+                         "__init__ creates four nn.Linear(d_model, d_model) layers")
+    facts = sub.run(module_facts, model, list(PROJECTIONS))
+    if not facts["is_module"]:
         raise Feedback(f"{name} is not an nn.Module: subclass nn.Module and call "
                        "super().__init__() first.")
-    return model
+    return model, facts
 
 
-def _projections(model, d_model: int, num_heads: int):
-    """The four nn.Linear(d_model, d_model) submodules, or feedback saying what is wrong."""
+def _projections(facts, d_model: int, num_heads: int):
+    """Checks the four nn.Linear(d_model, d_model) submodules, or says what is wrong."""
     name = f"MultiHeadSelfAttention({d_model}, {num_heads})"
-    children = dict(model.named_children())
-    layers = []
+    children = facts["children"]
     for attr in PROJECTIONS:
-        layer = children.get(attr)
-        if layer is None:
+        child = children.get(attr)
+        if child is None:
             raise Feedback(f"{name} has no submodule named {attr} (found {sorted(children) or 'none'}). "
                            f"Create self.{attr} = nn.Linear(d_model, d_model) in __init__, under "
                            "exactly that name (q_proj, k_proj, v_proj, out_proj).")
-        if not isinstance(layer, _Linear):
-            raise Feedback(f"{name}.{attr} is a {type(layer).__name__}; expected an "
-                           "nn.Linear(d_model, d_model).")
-        if getattr(layer, "bias", None) is None:
+        kind, is_linear, has_bias = child
+        if not is_linear:
+            raise Feedback(f"{name}.{attr} is a {kind}; expected an nn.Linear(d_model, d_model).")
+        if not has_bias:
             raise Feedback(f"{name}.{attr} has no bias: use nn.Linear(d_model, d_model), whose "
                            "bias=True by default.")
-        check_array(layer.weight, f"{name}.{attr}.weight", kind="tensor", shape=(d_model, d_model),
+        weight, bias = facts["linear"][attr]
+        check_array(weight, f"{name}.{attr}.weight", kind="tensor", shape=(d_model, d_model),
                     dtype="floating")
-        check_array(layer.bias, f"{name}.{attr}.bias", kind="tensor", shape=(d_model,),
-                    dtype="floating")
-        layers.append(layer)
-    return layers
+        check_array(bias, f"{name}.{attr}.bias", kind="tensor", shape=(d_model,), dtype="floating")
 
 
-def _set_projections(layers, d_model: int, seed: int):
-    """Give the learner's projections known values; returns detached copies for the oracle."""
-    k = 1.0 / _sqrt(d_model)
+def _set_projections(sub, model, d_model: int, seed: int):
+    """Give the learner's projections known values; returns them for the oracle."""
+    k = 1.0 / math.sqrt(d_model)
     values = []
-    with _no_grad():
-        for i, layer in enumerate(layers):
-            weight = (rand(d_model, d_model, seed=seed + 2 * i) * 2 - 1) * k
-            bias = (rand(d_model, seed=seed + 2 * i + 1) * 2 - 1) * k
-            layer.weight.copy_(weight)
-            layer.bias.copy_(bias)
-            values.append((weight, bias))
+    for i in range(len(PROJECTIONS)):
+        weight = (rand(d_model, d_model, seed=seed + 2 * i) * 2 - 1) * k
+        bias = (rand(d_model, seed=seed + 2 * i + 1) * 2 - 1) * k
+        values.append((weight, bias))
+    sub.run(set_linear, model, {attr: list(v) for attr, v in zip(PROJECTIONS, values)})
     return values
 
 
@@ -421,16 +403,16 @@ def _oracle_mha(values, d_model: int, num_heads: int, x, mask):
     """nn.MultiheadAttention with the four projections copied in: (the module, its output)."""
     (wq, bq), (wk, bk), (wv, bv), (wo, bo) = values
     reference = _RefMultiheadAttention(d_model, num_heads, batch_first=True, bias=True)
-    with _no_grad():
-        reference.in_proj_weight.copy_(_cat([wq, wk, wv]))
-        reference.in_proj_bias.copy_(_cat([bq, bk, bv]))
+    with torch.no_grad():
+        reference.in_proj_weight.copy_(torch.cat([wq, wk, wv]))
+        reference.in_proj_bias.copy_(torch.cat([bq, bk, bv]))
         reference.out_proj.weight.copy_(wo)
         reference.out_proj.bias.copy_(bo)
     attn_mask = None
     if mask is not None:  # its convention: True = may NOT attend, one (T, T) per batch and head
         n, length = x.shape[0], x.shape[1]
-        full = _broadcast_to(mask, (n, num_heads, length, length))
-        attn_mask = _logical_not(_reshape(full, (n * num_heads, length, length)))
+        full = torch.broadcast_to(mask, (n, num_heads, length, length))
+        attn_mask = torch.logical_not(full.reshape((n * num_heads, length, length)))
     out, _ = reference(x, x, x, attn_mask=attn_mask, need_weights=False)
     return reference, out
 
@@ -441,23 +423,23 @@ def _mhsa_replay(values, num_heads: int, x, mask, *, split="right", merge="right
     (wq, bq), (wk, bk), (wv, bv), (wo, bo) = values
     n, length, d_model = x.shape
     head_dim = d_model // num_heads
-    with _no_grad():
+    with torch.no_grad():
         def heads(w, b):
-            t = _matmul(x, _transpose(w, 0, 1)) + b
+            t = torch.matmul(x, w.transpose(0, 1)) + b
             if split == "view":
-                return _reshape(t, (n, num_heads, length, head_dim))
+                return t.reshape((n, num_heads, length, head_dim))
             if split == "not-moved":
-                return _reshape(t, (n, length, num_heads, head_dim))
-            return _transpose(_reshape(t, (n, length, num_heads, head_dim)), 1, 2)
+                return t.reshape((n, length, num_heads, head_dim))
+            return torch.Tensor.transpose(t.reshape((n, length, num_heads, head_dim)), 1, 2)
 
         q, k, v = heads(wq, bq), heads(wk, bk), heads(wv, bv)
         m = mask if use_mask else None
-        out, _ = _replay(q, k, v, m, scale=scale or 1 / _sqrt(head_dim), inverted=inverted)
+        out, _ = _replay(q, k, v, m, scale=scale or 1 / math.sqrt(head_dim), inverted=inverted)
         if split in ("view", "not-moved") or merge == "plain":
-            merged = _reshape(out, (n, length, d_model))
+            merged = out.reshape((n, length, d_model))
         else:
-            merged = _reshape(_transpose(out, 1, 2), (n, length, d_model))
-        return _matmul(merged, _transpose(wo, 0, 1)) + bo if out_proj else merged
+            merged = torch.Tensor.reshape(out.transpose(1, 2), (n, length, d_model))
+        return torch.matmul(merged, wo.transpose(0, 1)) + bo if out_proj else merged
 
 
 def _mhsa_mistakes(values, num_heads: int, x, mask):
@@ -466,7 +448,7 @@ def _mhsa_mistakes(values, num_heads: int, x, mask):
     if num_heads > 1:
         found += [(HEADS_VIEW, _mhsa_replay(values, num_heads, x, mask, split="view")),
                   (HEADS_MERGED, _mhsa_replay(values, num_heads, x, mask, merge="plain")),
-                  (SCALE_D_MODEL, _mhsa_replay(values, num_heads, x, mask, scale=1 / _sqrt(d_model)))]
+                  (SCALE_D_MODEL, _mhsa_replay(values, num_heads, x, mask, scale=1 / math.sqrt(d_model)))]
         try:
             found.append((HEADS_NOT_MOVED, _mhsa_replay(values, num_heads, x, mask, split="not-moved")))
         except RuntimeError:  # the mask does not broadcast over (num_heads, num_heads)
@@ -482,7 +464,7 @@ def _masks(kind, n, length, num_heads, seed):
     if kind is None:
         return None, ""
     if kind == "causal":
-        return _tril(_ones(length, length, dtype=_bool)), f", mask=causal ({length}, {length})"
+        return torch.tril(torch.ones(length, length, dtype=torch.bool)), f", mask=causal ({length}, {length})"
     full = rand(n, num_heads, length, length, seed=seed) < 0.5
     return _keep_one_per_row(full), f", mask {(n, num_heads, length, length)}"
 
@@ -513,9 +495,9 @@ def _forward(model, x, mask, name):
 def test_mhsa_projections(sub):
     """Four nn.Linear(d_model, d_model) named q_proj, k_proj, v_proj, out_proj, registered."""
     for d_model, num_heads in ((8, 2), (6, 1), (12, 4)):
-        model = _make_mhsa(sub, d_model, num_heads)
-        _projections(model, d_model, num_heads)
-        names = {name for name, _ in model.named_parameters()}
+        model, facts = _make_mhsa(sub, d_model, num_heads)
+        _projections(facts, d_model, num_heads)
+        names = set(facts["parameters"])
         missing = [f"{p}.{w}" for p in PROJECTIONS for w in ("weight", "bias") if f"{p}.{w}" not in names]
         if missing:
             raise Feedback(f"MultiHeadSelfAttention({d_model}, {num_heads}).named_parameters() lacks "
@@ -546,16 +528,16 @@ def test_mhsa_matches_nn_multihead_attention(sub, config):
     """The output equals nn.MultiheadAttention's with the same four projections."""
     n, length, d_model, num_heads, _ = config
     x, (mask, mask_text) = MHSA_INPUTS[config]
-    model = _make_mhsa(sub, d_model, num_heads)
-    layers = _projections(model, d_model, num_heads)
-    values = _set_projections(layers, d_model, seed=700 + d_model + num_heads)
+    model, facts = _make_mhsa(sub, d_model, num_heads)
+    _projections(facts, d_model, num_heads)
+    values = _set_projections(sub, model, d_model, seed=700 + d_model + num_heads)
     name = on_reference(f"MultiHeadSelfAttention({d_model}, {num_heads})(x{mask_text}) with x "
                         f"{_shape(x)}", "scaled_dot_product_attention")
-    with swapped(sub, scaled_dot_product_attention=_reference_sdpa):
-        got = _forward(model, _clone(x), None if mask is None else _clone(mask), name)
+    with swapped(sub, scaled_dot_product_attention=REFERENCE_SDPA):
+        got = _forward(model, x.clone(), None if mask is None else mask.clone(), name)
     check_array(got, name, kind="tensor", shape=(n, length, d_model), dtype=x.dtype)
     _, want = _oracle_mha(values, d_model, num_heads, x, mask)  # only now
-    assert_close(got, _detach(want), name, rtol=RTOL, atol=ATOL,
+    assert_close(got, want.detach(), name, rtol=RTOL, atol=ATOL,
                  diagnose=_mhsa_mistakes(values, num_heads, x, mask), hint=MHSA_HINT)
 
 
@@ -563,59 +545,61 @@ def test_mhsa_matches_nn_multihead_attention(sub, config):
 def test_mhsa_gradients(sub):
     """Backward through the module gives its parameters and x the reference's gradients."""
     n, length, d_model, num_heads = 2, 5, 8, 2
-    model = _make_mhsa(sub, d_model, num_heads)
-    layers = _projections(model, d_model, num_heads)
-    values = _set_projections(layers, d_model, seed=800)
-    x = randn(n, length, d_model, seed=801, requires_grad=True)
+    model, facts = _make_mhsa(sub, d_model, num_heads)
+    _projections(facts, d_model, num_heads)
+    values = _set_projections(sub, model, d_model, seed=800)
+    x = randn(n, length, d_model, seed=801)
     upstream = randn(n, length, d_model, seed=802)
-    mask = _tril(_ones(length, length, dtype=_bool))
+    mask = torch.tril(torch.ones(length, length, dtype=torch.bool))
     name = on_reference(f"MultiHeadSelfAttention({d_model}, {num_heads})(x, mask=causal) with x "
                         f"{_shape(x)}", "scaled_dot_product_attention")
-    model.zero_grad()
-    with swapped(sub, scaled_dot_product_attention=_reference_sdpa):
-        out = graph_tensor(_forward(model, x, _clone(mask), name), name)
+    with swapped(sub, scaled_dot_product_attention=REFERENCE_SDPA):
+        out, records, grads, leaf_grads = learner_call(
+            lambda: sub.run(module_backward, model, [x, mask.clone()], [0], upstream, list(PROJECTIONS)),
+            name, MHSA_HINT)
+    out = graph_tensor(out, name)
     check_array(out, name, kind="tensor", shape=(n, length, d_model), dtype=x.dtype)
-    if not getattr(out, "requires_grad", False):
+    if not records:
         raise Feedback(f"{name} is not connected to the parameters: no gradient can flow back. Do "
                        "not use torch.no_grad(), .detach() or .data in forward.")
-    _sum(_mul(out, upstream)).backward()
-    with _enable_grad():  # the reference, only now
-        x_ref = _requires_grad_(_clone(_detach(x)))
+    with torch.enable_grad():  # the reference, only now
+        x_ref = torch.Tensor.requires_grad_(torch.Tensor.clone(x.detach()))
         reference, ref_out = _oracle_mha(values, d_model, num_heads, x_ref, mask)
-        _sum(_mul(ref_out, upstream)).backward()
+        torch.sum(torch.mul(ref_out, upstream)).backward()
     w_in, b_in = reference.in_proj_weight.grad, reference.in_proj_bias.grad
     want = {"q_proj": (w_in[:d_model], b_in[:d_model]),
             "k_proj": (w_in[d_model:2 * d_model], b_in[d_model:2 * d_model]),
             "v_proj": (w_in[2 * d_model:], b_in[2 * d_model:]),
             "out_proj": (reference.out_proj.weight.grad, reference.out_proj.bias.grad)}
-    for attr, layer in zip(PROJECTIONS, layers):
-        for part, param, ref in (("weight", layer.weight, want[attr][0]), ("bias", layer.bias, want[attr][1])):
-            if param.grad is None:
+    for attr in PROJECTIONS:
+        for part, grad, ref in zip(("weight", "bias"), grads[attr], want[attr]):
+            if grad is None:
                 raise Feedback(f"After backward(), {attr}.{part} has no gradient: it is not "
                                "connected to the output.")
-            assert_close(param.grad, ref, f"the gradient of {attr}.{part}", rtol=1e-4, atol=1e-5,
+            assert_close(grad, ref, f"the gradient of {attr}.{part}", rtol=1e-4, atol=1e-5,
                          hint=MHSA_HINT)
-    if x.grad is None:
+    x_grad = leaf_grads[0]
+    if x_grad is None:
         raise Feedback("After backward(), the input x has no gradient: it is not connected to the output.")
-    assert_close(x.grad, x_ref.grad, "the gradient of the input x", rtol=1e-4, atol=1e-5, hint=MHSA_HINT)
+    assert_close(x_grad, x_ref.grad, "the gradient of the input x", rtol=1e-4, atol=1e-5, hint=MHSA_HINT)
 
 
 @pytest.mark.points(1)
 def test_mhsa_whole_pipeline(sub):
     """Your MultiHeadSelfAttention with your scaled_dot_product_attention and causal_mask(T)."""
     n, length, d_model, num_heads = 2, 6, 12, 3
-    model = _make_mhsa(sub, d_model, num_heads)
-    layers = _projections(model, d_model, num_heads)
-    values = _set_projections(layers, d_model, seed=900)
+    model, facts = _make_mhsa(sub, d_model, num_heads)
+    _projections(facts, d_model, num_heads)
+    values = _set_projections(sub, model, d_model, seed=900)
     x = randn(n, length, d_model, seed=901)
     mask = learner_call(lambda: sub.causal_mask(length), f"causal_mask({length})", "a bool (T, T) tensor")
     name = (f"MultiHeadSelfAttention({d_model}, {num_heads})(x, causal_mask({length})) with x "
             f"{_shape(x)}, all of it yours")
-    got = _forward(model, _clone(x), mask, name)
+    got = _forward(model, x.clone(), mask, name)
     check_array(got, name, kind="tensor", shape=(n, length, d_model), dtype=x.dtype)
-    causal = _tril(_ones(length, length, dtype=_bool))
+    causal = torch.tril(torch.ones(length, length, dtype=torch.bool))
     _, want = _oracle_mha(values, d_model, num_heads, x, causal)  # only now
-    assert_close(got, _detach(want), name, rtol=RTOL, atol=ATOL,
+    assert_close(got, want.detach(), name, rtol=RTOL, atol=ATOL,
                  diagnose=_mhsa_mistakes(values, num_heads, x, causal),
                  hint="the checks of scaled_dot_product_attention, causal_mask and "
                       "MultiHeadSelfAttention (run on the reference attention) tell which part "
