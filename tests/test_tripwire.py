@@ -202,3 +202,45 @@ def test_the_plan_comes_from_the_manifest_patterns():
     assert plan(MANIFEST.get("conv2d_backward").forbid).autograd
     assert plan(MANIFEST.get("feed_forward").forbid).everything
     assert any(f.matches("nms") for f in plan(MANIFEST.get("boxes").forbid).families)
+
+
+def test_lifted_refusals_come_back_by_every_route(tmp_path):
+    """A detector's forward pass runs torchvision's NMS with the refusals lifted (Guard.lifted);
+    afterwards the function, its saved alias and the operator refuse again."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            torch.set_num_threads(1)
+            signal.alarm(60)
+            import torchvision
+            guard = Guard(MANIFEST.get("boxes").forbid, tmp_path / "learner.py").install()
+            alias, boxes = torchvision.ops.nms, torch.tensor([[0.0, 0.0, 2.0, 2.0], [0.0, 0.0, 2.0, 2.1]])
+            routes = {"function": lambda: torchvision.ops.nms(boxes, torch.tensor([0.9, 0.8]), 0.5),
+                      "alias": lambda: alias(boxes, torch.tensor([0.9, 0.8]), 0.5),
+                      "operator": lambda: torch.ops.torchvision.nms(boxes, torch.tensor([0.9, 0.8]), 0.5),
+                      "box_iou": lambda: torchvision.ops.box_iou(boxes, boxes)}
+
+            def outcomes():
+                seen = {}
+                for name, route in routes.items():
+                    try:
+                        seen[name] = route().tolist()
+                    except RuntimeError as exc:
+                        seen[name] = "refused" if "is not allowed in this exercise" in str(exc) else str(exc)
+                return seen
+            before = outcomes()
+            with guard.lifted():
+                during = outcomes()
+            os.write(write_fd, pickle.dumps((before, during, outcomes())))
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as f:
+        data = f.read()
+    os.waitpid(pid, 0)
+    assert data, "the case's process gave no answer"
+    before, during, after = pickle.loads(data)
+    assert before == after == {name: "refused" for name in before}
+    assert during["function"] == during["alias"] == during["operator"] == [0]
+    assert len(during["box_iou"]) == 2
