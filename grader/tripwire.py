@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import mmap
+import os
 import sys
 import threading
 import types
@@ -88,6 +90,7 @@ OPERATIONS: dict[str, Family | str] = {
 }
 TORCH_FAMILY = ("torch", "torchvision", "functorch")
 KERNEL_KEYS = ("CPU", "CUDA", "CompositeExplicitAutograd")
+FORKED_HITS_BYTES = 1 << 16
 PROCESS_EVENTS = ("os.posix_spawn", "os.spawn", "os.exec", "os.system", "subprocess.Popen")
 
 
@@ -141,6 +144,10 @@ class Guard:
         self._mode = None
         self._swapped: list[tuple[object, str, object, object]] = []  # (owner, attribute, refusal, original)
         self._lifted = False
+        # A forked process's refusals are recorded where this one reads them: shared memory that
+        # the fork inherits and that no closed descriptor takes away.
+        self._pid = os.getpid()
+        self._forked_hits = mmap.mmap(-1, FORKED_HITS_BYTES)
 
     # --- installed once, before the learner's file is loaded ----------------------------------
 
@@ -306,6 +313,8 @@ class Guard:
 
     def refuse(self, name: str, *, detail: str = "") -> None:
         line = self.learner_line(sys._getframe(1))
+        if os.getpid() != self._pid:
+            self._record_forked(name, line)
         with self._lock:
             if not any(h.name == name and h.line == line for h in self.hits):
                 self.hits.append(Hit(name, line))
@@ -323,6 +332,29 @@ class Guard:
     def take_hits(self) -> list[Hit]:
         with self._lock:
             hits, self.hits = self.hits, []
+        for hit in self._take_forked():
+            if hit not in hits:
+                hits.append(hit)
+        return hits
+
+    def _record_forked(self, name: str, line: int | None) -> None:
+        shared = self._forked_hits
+        used = int.from_bytes(shared[:4], "little")
+        entry = f"{line or 0}\t{name[:200]}\n".encode()
+        if 4 + used + len(entry) <= len(shared):
+            shared[4 + used:4 + used + len(entry)] = entry
+            shared[:4] = (used + len(entry)).to_bytes(4, "little")
+
+    def _take_forked(self) -> list[Hit]:
+        shared = self._forked_hits
+        used = min(int.from_bytes(shared[:4], "little"), len(shared) - 4)
+        text = shared[4:4 + used].decode("utf-8", "replace")
+        shared[:4] = (0).to_bytes(4, "little")
+        hits = []
+        for entry in text.splitlines():
+            line, _, name = entry.partition("\t")
+            if name and line.isdigit():
+                hits.append(Hit(name, int(line) or None))
         return hits
 
 

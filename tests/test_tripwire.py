@@ -244,3 +244,33 @@ def test_lifted_refusals_come_back_by_every_route(tmp_path):
     assert before == after == {name: "refused" for name in before}
     assert during["function"] == during["alias"] == during["operator"] == [0]
     assert len(during["box_iou"]) == 2
+
+
+def test_a_refusal_in_a_forked_process_is_recorded_where_the_verdict_is_made(tmp_path):
+    """The forked process closes every descriptor it inherited before the forbidden call: its
+    refusal still reaches the learner's process's hits (shared memory, not a pipe)."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            torch.set_num_threads(1)
+            signal.alarm(60)
+            guard = Guard(MANIFEST.get("conv2d").forbid, tmp_path / "learner.py").install()
+            grandchild = os.fork()
+            if grandchild == 0:
+                os.closerange(3, 1024)
+                try:
+                    torch.nn.functional.conv2d(X, W)
+                finally:
+                    os._exit(0)
+            os.waitpid(grandchild, 0)
+            os.write(write_fd, pickle.dumps([(h.name, h.line) for h in guard.take_hits()]))
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as f:
+        data = f.read()
+    os.waitpid(pid, 0)
+    assert data, "the case's process gave no answer"
+    hits = pickle.loads(data)
+    assert len(hits) == 1 and "conv" in hits[0][0], hits
