@@ -127,10 +127,28 @@ def _empty_tmp() -> None:
     with contextlib.suppress(OSError):
         names = os.listdir(TMP)
         paths = [os.path.join(TMP, n) for n in names]
-        for command in (["chmod", "-R", "u+rwx", "--", *paths], ["rm", "-rf", "--one-file-system", "--", *paths]):
-            if paths:  # unreadable folders first made readable, or rm could not empty them
-                subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, timeout=60, check=False)
+        if paths:  # unreadable folders first made readable, or rm could not empty them
+            _open_up(TMP)
+            subprocess.run(["rm", "-rf", "--one-file-system", "--", *paths], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, check=False)
+
+
+def _open_up(root: str) -> None:
+    """Every folder below `root` on its own file system made readable and writable, without a
+    recursion limit and never crossing into a bind mount (kata itself, installed under /tmp, is
+    bound there: `chmod -R` would walk, and could change, the host's files)."""
+    device = os.lstat(root).st_dev
+    stack = [root]
+    while stack:
+        path = stack.pop()
+        with contextlib.suppress(OSError):
+            if path != root:
+                os.chmod(path, 0o700)
+            with os.scandir(path) as entries:
+                for entry in entries:
+                    with contextlib.suppress(OSError):
+                        if entry.is_dir(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_dev == device:
+                            stack.append(entry.path)
 
 
 def _reply(fd: int, message: dict) -> None:
