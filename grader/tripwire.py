@@ -191,8 +191,7 @@ class Guard:
         try:
             yield
         finally:
-            for owner, attribute, refusal, _original in self._swapped:
-                setattr(owner, attribute, refusal)
+            self._reswap()
             self._refuse_operators(torch)
             self._lifted = False
 
@@ -288,6 +287,10 @@ class Guard:
         except (ValueError, TypeError, AttributeError):  # takes no new value: the dispatcher still holds
             return
         self._swapped.append((owner, attribute, refusal, original))
+
+    def _reswap(self) -> None:
+        for owner, attribute, refusal, _original in self._swapped:
+            setattr(owner, attribute, refusal)
 
     def _unswap(self) -> None:
         for owner, attribute, _refusal, original in self._swapped:
