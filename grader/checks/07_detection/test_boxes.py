@@ -264,9 +264,9 @@ def build_refusing_downloads(name, num_classes):
 
 def detector_facts(model):
     """What the checks compare: the model's classes, its head's class count, its parameters'
-    shapes, which are frozen, and how it resizes images. None when it is no nn.Module."""
+    shapes, which are frozen, and how it resizes images; only its type's name when it is no nn.Module."""
     if not isinstance(model, nn.Module):
-        return None
+        return {"not_a_module": type(model).__name__}
     head = None
     for path in (("roi_heads", "box_predictor", "cls_score", "out_features"),
                  ("head", "classification_head", "num_classes")):
@@ -314,8 +314,8 @@ def test_build_detector(sub, name):
         raise Feedback(f"{call} tried to download pretrained weights ({url}). Build with"
                        " weights=None and weights_backbone=None: random weights, nothing downloaded.")
     facts = sub.run(detector_facts, model)
-    if facts is None:
-        raise Feedback(f"{call} should return an nn.Module, got {describe(model)}.")
+    if "not_a_module" in facts:
+        raise Feedback(f"{call} should return an nn.Module, got a {facts['not_a_module']}.")
     family = FAMILIES[name.split("_")[0]]
     if qualified(family) not in facts["classes"]:
         raise Feedback(f"{call} returned a {facts['classes'][0].rsplit('.', 1)[-1]}, expected a"
