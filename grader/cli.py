@@ -322,6 +322,20 @@ def dev_timings(only, course_name) -> None:
     click.echo(f"Wrote {course.timings_path}: {sum(len(v) for v in ordered.values())} checks.")
 
 
+@dev.command("mistakes")
+@click.option("--only", multiple=True, help="Only this exercise (repeatable); the others keep theirs.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=2, show_default=True)
+@course_option
+@friendly
+def dev_mistakes(only, jobs, course_name) -> None:
+    """Grade the solution and every mutant; keep what they return as the mistake library."""
+    from . import devcheck
+    written = devcheck.build_libraries(_dev_course(course_name), only=list(only) or None, jobs=jobs)
+    for exercise, path, count in written:
+        click.echo(f"{exercise:26} {count} known mistakes -> {path}")
+    click.echo(f"Wrote {len(written)} mistake libraries.")
+
+
 @cli.command("watch")
 @workspace_option
 @friendly

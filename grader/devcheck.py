@@ -3,15 +3,19 @@
 For every exercise (or the ones named): the manifest and the files agree, the stub has a TODO,
 there are at least MIN_HINTS hints (`kata hint` is the learner's first help when stuck),
 the reference solution scores full marks, the stub scores 0 with status not_started, every
-mutant under mutants/<id>/ loses points with a message containing its `expect:` phrase, and
-every alternative solution under alternatives/<id>/ scores full marks.
+mutant under mutants/<id>/ loses points with a message containing its `expect:` phrase (in the
+checks' own words, not the mistake library's), every alternative solution under
+alternatives/<id>/ scores full marks, and an exercise's mistake library (grader/mistakes.py),
+where it has one, still matches what its solution and mutants return.
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import mistakes
 from .course import Course
 from .manifest import ExerciseSpec
 from .results import ExerciseResult
@@ -50,7 +54,44 @@ def run(course: Course, *, only: list[str] | None = None, jobs: int = 1) -> list
     results = grade_pairs([(spec, path, str(path)) for spec, _, path in gradings], course=course, jobs=jobs)
     for (spec, subject, path), result in zip(gradings, results):
         findings.append(_judge(spec, subject, path, result))
+    for spec in specs:
+        findings += _library(course, spec, [(s, p, r) for (x, s, p), r in zip(gradings, results) if x is spec])
     return findings
+
+
+def _library(course: Course, spec: ExerciseSpec, graded: list) -> list[Proof]:
+    """The exercise's mistake library still matches its solution and mutants (when it has one)."""
+    stored = mistakes.load(course.check_module(spec))
+    if stored is None or not graded:
+        return []
+    reference = next((r.checks for s, _, r in graded if s == "solution"), ())
+    mutants = {p: r.checks for s, p, r in graded if s.startswith("mutant")}
+    problems = mistakes.stale(stored, reference, mutants)
+    return [Proof(spec.id, "mistake library", not problems,
+                  "; ".join(problems) + f": run `kata dev mistakes --only {spec.id}`" if problems
+                  else f"{len(stored.mistakes)} known mistakes")]
+
+
+def build_libraries(course: Course, *, only: list[str] | None = None, jobs: int = 1) -> list[tuple[str, Path, int]]:
+    """Grade each exercise's solution and mutants and write its mistake library:
+    (exercise, file, mistakes kept) for each exercise with mutants."""
+    from .api import grade_pairs
+    specs = [course.manifest.get(i) for i in only] if only else list(course.manifest)
+    work = []
+    for spec in specs:
+        mutants = sorted((course.mutants_dir / spec.id).glob("*.py"))
+        if mutants and (course.solutions_dir / spec.relpath).is_file():
+            work += [(spec, course.solutions_dir / spec.relpath)] + [(spec, m) for m in mutants]
+    results = grade_pairs([(spec, path, str(path)) for spec, path in work], course=course, jobs=jobs)
+    written = []
+    for spec in dict.fromkeys(spec for spec, _ in work):
+        mine = [(path, r) for (s, path), r in zip(work, results) if s is spec]
+        reference, mutants = mine[0][1].checks, {path: r.checks for path, r in mine[1:]}
+        target = mistakes.path_for(course.check_module(spec))
+        target.write_text(json.dumps(mistakes.build(reference, mutants), separators=(",", ":")) + "\n",
+                          encoding="utf-8")
+        written.append((spec.id, target, len(mutants)))
+    return written
 
 
 def _judge(spec: ExerciseSpec, subject: str, path: Path, result: ExerciseResult) -> Proof:
@@ -67,10 +108,15 @@ def _judge(spec: ExerciseSpec, subject: str, path: Path, result: ExerciseResult)
     phrase = match.group(1).strip().strip("\"'")
     if result.score >= result.max_score:
         return Proof(spec.id, subject, False, f"{score}: the mistake is not caught")
-    messages = [c.message for c in result.checks if c.outcome in ("failed", "error")] + [result.message]
+    # The checks' own words: the mistake library's naming (a mutant naming itself) left out.
+    messages = [_own(c.message) for c in result.checks if c.outcome in ("failed", "error")] + [result.message]
     if not any(phrase.lower() in m.lower() for m in messages):
         return Proof(spec.id, subject, False, f"{score}: no failing message mentions '{phrase}'")
     return Proof(spec.id, subject, True, f"{score}, caught: '{phrase}'")
+
+
+def _own(message: str) -> str:
+    return "\n".join(line for line in message.split("\n") if not line.startswith(mistakes.TOLD))
 
 
 def _failures(result: ExerciseResult, not_started: bool = True) -> str:
@@ -127,7 +173,6 @@ def stray_files(course: Course) -> list[Proof]:
 
 
 def _stale_timings(course: Course, ids: set[str]) -> list[str]:
-    import json
     try:
         data = json.loads(course.timings_path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -76,6 +76,7 @@ class Outcome:
     output: str = ""
     curves: tuple = ()  # [[label, [numbers]], ...]; cleaned by the parent (results.clean_curves)
     hits: tuple[Hit, ...] = ()
+    trace: tuple = ()  # fingerprints of what the check's calls returned (grader/fingerprint.py)
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def _field(cls, name: str, value):
         return tuple(_build(CheckInfo, _exact(c, dict, name)) for c in _exact(value, list, name))
     if name == "hits":
         return tuple(_build(Hit, _exact(h, dict, name)) for h in _exact(value, list, name))
-    if name == "curves":
+    if name in ("curves", "trace"):
         return tuple(_exact(value, list, name))
     return value
 

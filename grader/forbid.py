@@ -30,7 +30,6 @@ import sys
 import types
 from dataclasses import dataclass
 from fnmatch import translate
-from pathlib import Path
 
 _MISSING = object()
 

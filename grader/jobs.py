@@ -7,7 +7,6 @@ limits, nothing of the checks. Both cross a process boundary as JSON through `to
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,12 +21,10 @@ class LearnerJob:
     forbid: tuple[str, ...] = ()
     memory: int = 2048  # MiB
     threads: int = 1
-    in_process_checks: bool = False  # the check module runs its checks in the learner's process
 
     def to_dict(self) -> dict:
         return {"path": self.path, "display": self.display, "module_name": self.module_name,
-                "forbid": list(self.forbid), "memory": self.memory, "threads": self.threads,
-                "in_process_checks": self.in_process_checks}
+                "forbid": list(self.forbid), "memory": self.memory, "threads": self.threads}
 
     @classmethod
     def from_dict(cls, data: dict) -> "LearnerJob":
@@ -35,7 +32,7 @@ class LearnerJob:
             raise ValueError("a learner job that is not an object")
         return cls(path=str(data["path"]), display=str(data["display"]), module_name=str(data["module_name"]),
                    forbid=tuple(str(p) for p in data.get("forbid", ())), memory=int(data.get("memory", 2048)),
-                   threads=int(data.get("threads", 1)), in_process_checks=data.get("in_process_checks") is True)
+                   threads=int(data.get("threads", 1)))
 
 
 @dataclass(frozen=True)
@@ -53,15 +50,5 @@ class Job:
         """The learner's process's part; `path`: where the file is seen there (a sandbox)."""
         return LearnerJob(path=str(path or self.submission), display=self.display,
                           module_name=f"kata_submission_{self.spec.id}", forbid=self.spec.forbid,
-                          memory=self.spec.memory, threads=self.threads,
-                          in_process_checks=in_process_checks(self.check_module))
+                          memory=self.spec.memory, threads=self.threads)
 
-
-def in_process_checks(check_module: Path) -> bool:
-    """The check module declares `IN_LEARNER_PROCESS = True` (grader/inprocess.py): read as text,
-    since the grading parent never imports a check module."""
-    try:
-        text = Path(check_module).read_text(errors="replace")
-    except OSError:
-        return False
-    return re.search(r"^IN_LEARNER_PROCESS\s*=\s*True\b", text, re.M) is not None

@@ -26,10 +26,11 @@ import socket
 import textwrap
 from typing import Any, Callable
 
-from . import wire
+from . import fingerprint, wire
 
 EXIT_LEARNER_GONE = 3  # the judge's exit status when the learner's process ended or broke the protocol
 TEXT_LIMIT = 8000  # characters of any text the learner's process sends
+TRACE_LIMIT = 64  # calls of one check whose results are fingerprinted
 
 
 def _is_check_object(obj: Any) -> bool:
@@ -105,6 +106,8 @@ class Connection:
         self.callbacks: dict[int, Callable] = {}
         self.deadline: float | None = None  # seconds each call may take (Learner.within)
         self.library_code = False  # calls run a library's own code, refusals lifted (Learner.library_code)
+        self.trace: list = []  # what the running check's calls returned, as fingerprints (grader/mistakes.py)
+        self.tracing = True  # off for a speed check (@pytest.mark.timed)
 
     def call_flags(self) -> dict:
         return {**({"deadline": self.deadline} if self.deadline else {}),
@@ -123,9 +126,12 @@ class Connection:
                 elif "ok" in reply:
                     result = decoder.value(reply["ok"])
                     self._write_back(encoder.arrays, decoder.value(reply.get("changed", [])))
+                    self._traced(op, lambda: fingerprint.fingerprint(result))
                     return result
                 elif "err" in reply:
-                    raise learner_error(reply["err"])
+                    failure = learner_error(reply["err"])
+                    self._traced(op, lambda: fingerprint.error(failure.type_name))
+                    raise failure
                 else:
                     raise wire.WireError("a reply that is neither a result nor an error")
         except (wire.WireError, OSError, LearnerGone) as exc:
@@ -133,6 +139,10 @@ class Connection:
             if self.on_gone is not None:
                 self.on_gone(why)
             raise LearnerGone(why) from None
+
+    def _traced(self, op: str, fingerprint_of: Callable[[], list]) -> None:
+        if op == "call" and self.tracing and len(self.trace) < TRACE_LIMIT:
+            self.trace.append(fingerprint_of())
 
     @staticmethod
     def _write_back(sent: list, changed: Any) -> None:
@@ -253,7 +263,7 @@ class Learner(Remote):
 
     def run(self, snippet: Callable, *args, **kwargs) -> Any:
         """Run `snippet` (a module-level function of the check module, written to use only its
-        arguments, `sub`, np, torch, nn, F and math) in the learner's process; its result comes
+        arguments, `sub`, np, torch, nn, F, math and simdevice) in the learner's process; its result comes
         back as plain data. For what only that process can do: autograd through the learner's
         result, a training loop on the learner's model. Nothing it computes is trusted."""
         conn = self._kata_conn

@@ -14,9 +14,6 @@ Requests (one reply each: {"ok": value} or {"err": {...}}):
     call  fn, args, kw        call a function of the module, a handle, or a snippet (wire.Code)
     get / set  obj, name      an attribute of the module or of a handle (set: value, or delete)
     do  what, args            len, list, getitem, isinstance, type: built-ins on handles
-    check  source, module, function, indices
-                              a whole check of a module not yet written for the boundary
-                              (IN_LEARNER_PROCESS = True), run here as checks ran before
 
 While a call runs, the learner's code may call the judge's callbacks ({"cb": id, "args", "kw"}),
 which answer with plain data too. The forbidden operations of the exercise are refused here, in
@@ -46,7 +43,6 @@ OUTPUT_LIMIT = 4000  # characters of captured output kept per check
 TEXT_LIMIT = 2000  # characters of an exception message sent to the judge
 FILE_OUTPUT_LIMIT = 16 * 2**20  # bytes the process may write to its stdout/stderr file
 MODULE = 0  # the handle of the learner's module
-CHECK_FILES = "<kata check>"  # the file name of in-process check modules' code
 
 
 def main(sock_fd: int, job: LearnerJob, out_path: str) -> None:
@@ -57,7 +53,7 @@ def main(sock_fd: int, job: LearnerJob, out_path: str) -> None:
         isolate(job, out_path)
         sock = socket.socket(fileno=sock_fd)
         # An in-process check module runs its own oracles here: it gets the recording tripwire instead.
-        guard = Guard(() if job.in_process_checks else job.forbid, job.path).install()
+        guard = Guard(job.forbid, job.path).install()
         Server(sock, job, guard).serve()
     except BaseException:  # noqa: BLE001 - the judge sees the connection close
         code = 1
@@ -114,8 +110,6 @@ class Server:
         self.objects: dict[int, Any] = {}
         self.next_id = 1
         self.capture: _Captured | None = None
-        self.checks: dict[str, Any] = {}  # in-process check modules, by name
-        self.inprocess_hits: list = []
         self.changed: list = []  # arguments of the last call changed in place: sent back with the result
         self.sent: list = []  # the last call's arrays: one returned as it is goes back as {"same": i}
         self.cwd = os.getcwd()
@@ -184,7 +178,7 @@ class Server:
             self.capture.__exit__(None, None, None)
             text, self.capture = self.capture.text(), None
         self.objects = {MODULE: self.objects.get(MODULE)}
-        hits, self.inprocess_hits = [[h.name, h.line] for h in self.guard.take_hits()] + self.inprocess_hits, []
+        hits = [[h.name, h.line] for h in self.guard.take_hits()]
         return {"output": text, "hits": hits}
 
     def op_call(self, header: dict, decoder) -> Any:
@@ -235,31 +229,6 @@ class Server:
             if what == "type":
                 return type(args[0])
         raise wire.WireError(f"no such built-in {what!r}")
-
-    def op_check(self, header: dict, decoder) -> dict:
-        """Run one check function of an in-process check module here (grader/inprocess.py)."""
-        from .checks.helpers import take_curves
-        from .inprocess import Tripwire
-        source, name, function = header.get("source"), header.get("module"), header.get("function")
-        indices = header.get("indices")
-        if not all(type(v) is str for v in (source, name, function)) or type(indices) is not dict:
-            raise wire.WireError("a check request that is not well-formed")
-        module = self.checks.get(name)
-        if module is None:
-            import types
-            module = types.ModuleType(name)
-            module.__file__ = f"{CHECK_FILES}/{name}.py"
-            sys.modules[name] = module
-            exec(compile(source, module.__file__, "exec"), module.__dict__)  # noqa: S102 - the course's check
-            self.checks[name] = module
-        fn = getattr(module, function)
-        kwargs = parameters(fn, indices)
-        take_curves()
-        tripwire = Tripwire(self.job.forbid, self.job.path, checks_dir=CHECK_FILES)
-        with tripwire:
-            fn(sub=self.objects[MODULE], **kwargs)
-        self.inprocess_hits += [[h.name, h.line] for h in tripwire.hits]
-        return {"curves": [[label, list(values)] for label, values in take_curves()]}
 
     # --- the module, handles, callbacks, snippets ---------------------------------------------
 
@@ -327,7 +296,8 @@ class Server:
         namespace = {"__builtins__": builtins, "__name__": "kata_snippet", "sub": self.objects.get(MODULE),
                      "np": np, "math": math}
         if self.torch is not None:
-            namespace.update(torch=self.torch, nn=self.torch.nn, F=self.torch.nn.functional)
+            from . import simdevice
+            namespace.update(torch=self.torch, nn=self.torch.nn, F=self.torch.nn.functional, simdevice=simdevice)
         exec(compile(code.source, "<kata snippet>", "exec"), namespace)  # noqa: S102 - the judge's own code
         return namespace[code.name]
 
@@ -355,27 +325,6 @@ class _deadline:
         if self.seconds:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, self.previous)
-
-
-def parameters(fn, indices: dict) -> dict:
-    """The parametrized arguments of one pytest call (pytest's callspec indices), rebuilt from the
-    function's own parametrize marks."""
-    kwargs: dict = {}
-    for mark in getattr(fn, "pytestmark", []):
-        if mark.name != "parametrize":
-            continue
-        names, values = mark.args[0], mark.args[1]
-        names = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
-        index = indices.get(names[0])
-        if type(index) is not int:
-            continue
-        value = values[index]
-        value = value.values if hasattr(value, "values") and hasattr(value, "marks") else value
-        if len(names) == 1:
-            kwargs[names[0]] = value[0] if hasattr(values[index], "marks") else value
-        else:
-            kwargs.update(zip(names, value))
-    return kwargs
 
 
 class JudgeObject:

@@ -28,7 +28,8 @@ from . import courses
 from . import events as ev
 from .checks.helpers import Feedback, take_curves
 from .course import CourseError
-from .jobs import LearnerJob, in_process_checks
+from .explain import explain
+from .jobs import LearnerJob
 from .judge import Connection, Learner, LearnerError, learner_error
 from .manifest import ExerciseSpec, ManifestError
 from .results import clean_curves
@@ -57,6 +58,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "points(n): points this check is worth (default 1)")
     config.addinivalue_line("markers", "requires(*what): 'cuda' or a package the check needs")
+    config.addinivalue_line("markers", "timed: a speed check; what its calls return depends on time, so the"
+                            " mistake library keeps none of it (grader/mistakes.py)")
     session = next((p for p in config.pluginmanager.get_plugins() if isinstance(p, KataSession)), None)
     if session is None:  # plain pytest: settings come from the command line
         session = KataSession.from_options(config)
@@ -77,8 +80,7 @@ class CheckedFile:
 
     def learner_job(self, threads: int) -> LearnerJob:
         return LearnerJob(path=str(self.path), display=self.display, module_name=f"kata_submission_{self.id}",
-                          forbid=self.forbid, memory=self.memory, threads=threads,
-                          in_process_checks=bool(self.check_module and in_process_checks(self.check_module)))
+                          forbid=self.forbid, memory=self.memory, threads=threads)
 
 
 class KataSession:
@@ -180,6 +182,9 @@ class KataSession:
         if self.connection is not None:
             return self.connection
         if exercise.id not in self._local:
+            torch = sys.modules.get("torch")
+            if torch is not None:  # the oracles sum in the same order as the learner's process, as under kata
+                torch.set_num_threads(self.threads)
             self._local[exercise.id] = _LocalLearner(exercise.learner_job(self.threads))
         return self._local[exercise.id].connection
 
@@ -188,32 +193,9 @@ class KataSession:
         connection = self.connection_for(self.exercise_for(item))
         self.begun.add(item.nodeid)
         connection.request("begin")
+        connection.trace = []
+        connection.tracing = item.get_closest_marker("timed") is None
         return Learner(connection)
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function):
-        """A check module not yet written for the boundary (IN_LEARNER_PROCESS = True) runs its
-        check functions in the learner's process (grader/inprocess.py)."""
-        module = pyfuncitem.module
-        if not getattr(module, "IN_LEARNER_PROCESS", False):
-            return None
-        learner = pyfuncitem.funcargs["sub"]
-        indices = _parameter_indices(pyfuncitem)
-        try:
-            result = learner._kata_conn.request("check", {"source": _module_source(module),
-                                                          "module": module.__name__.replace(".", "_"),
-                                                          "function": pyfuncitem.originalname,
-                                                          "indices": indices})
-        except LearnerError as exc:
-            if exc.feedback:
-                raise Feedback(exc.message) from None
-            raise
-        curves = result.get("curves") if type(result) is dict else None
-        for curve in (curves if type(curves) is list else [])[:4]:
-            if type(curve) is list and len(curve) == 2 and type(curve[0]) is str:
-                from .checks.helpers import record_curve
-                record_curve(curve[0], curve[1])
-        return True
 
     def pytest_runtest_logstart(self, nodeid: str, location) -> None:
         self._emit(ev.Start(_name_from_nodeid(nodeid)))
@@ -222,14 +204,16 @@ class KataSession:
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem):
         _curves_of_check()  # drop what an earlier check left behind
         yield
-        ended = {}
+        ended, trace = {}, []
         if item.nodeid in self.begun:
             self.begun.discard(item.nodeid)
-            ended = self.connection_for(self.exercise_for(item)).request("end")
+            connection = self.connection_for(self.exercise_for(item))
+            trace, connection.trace = connection.trace, []
+            ended = connection.request("end")
         record = self.records.get(item.nodeid)
         if record is not None and self.emit is not None:
             self._emit(ev.Outcome(**record, output=_field(ended, "output"), curves=tuple(_curves_of_check()),
-                                  hits=_hits(ended)))
+                                  hits=_hits(ended), trace=tuple(trace)))
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
@@ -346,34 +330,6 @@ def _record(name: str, outcome: str, message: str = "", line: int | None = None,
             "not_implemented": not_implemented, "memory": memory, "duration_s": 0.0}
 
 
-def _parameter_indices(item: pytest.Function) -> dict[str, int]:
-    """For each parametrized argument, the position of its value in its own parametrize mark's
-    list (found by identity), which the learner's process reads back from the same marks."""
-    callspec = getattr(item, "callspec", None)
-    if callspec is None:
-        return {}
-    indices: dict[str, int] = {}
-    for mark in getattr(item.function, "pytestmark", []):
-        if mark.name != "parametrize":
-            continue
-        names = mark.args[0]
-        names = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
-        first = names[0]
-        if first not in callspec.params:
-            continue
-        for position, value in enumerate(mark.args[1]):
-            values = value.values if hasattr(value, "marks") else (value,) if len(names) == 1 else value
-            if values[0] is callspec.params[first] and all(
-                    v is callspec.params[n] for n, v in zip(names, values)):
-                indices[first] = position
-                break
-    return indices
-
-
-def _module_source(module) -> str:
-    return Path(module.__file__).read_text()
-
-
 def _field(reply, key: str) -> str:
     value = reply.get(key) if type(reply) is dict else None
     return _bounded(value, OUTPUT_LIMIT) if type(value) is str else ""
@@ -409,7 +365,9 @@ def _learner_outcome(exc: LearnerError, memory_mib: int | None):
     if exc.recursion:
         return ("error", f"Your code recursed too deeply (RecursionError){at}: is there a missing base case?",
                 line, False, False)
-    return "error", _bounded("Your code raised an exception:\n" + exc.traceback), line, False, False
+    reading = explain(exc.message)
+    return ("error", _bounded("Your code raised an exception:\n" + exc.traceback)
+            + (f"\nReading it: {reading}" if reading else ""), line, False, False)
 
 
 def _bounded(text: str, limit: int = MESSAGE_LIMIT) -> str:

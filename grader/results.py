@@ -44,6 +44,7 @@ class CheckResult:
     not_implemented: bool = False  # the check hit the stub's NotImplementedError
     line: int | None = None  # the learner's line the failure points at, when known
     curves: tuple[Curve, ...] = ()  # loss curves the check recorded (see clean_curves)
+    trace: tuple = field(default=(), compare=False, repr=False)  # fingerprints of its calls' results (grader/mistakes.py)
 
     @property
     def points(self) -> float:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import events as ev
-from . import forbid
+from . import forbid, mistakes
 from .jobs import Job
 from .manifest import ExerciseSpec
 from .results import FAULTS, CheckResult, ExerciseResult, clean_curves
@@ -57,6 +57,7 @@ class Fold:
     skips: dict[str, str] = field(default_factory=dict)  # check -> why it is skipped here
     checks: dict[str, CheckResult] = field(default_factory=dict)
     hits: dict[ev.Hit, None] = field(default_factory=dict)  # forbidden operations reached
+    reached: set[str] = field(default_factory=set)  # the checks whose run reached one
     outputs: list[str] = field(default_factory=list)
     faults: list[tuple[str, str]] = field(default_factory=list)  # (status, message)
     load_error: ev.LoadError | None = None
@@ -218,10 +219,12 @@ def _apply(event: ev.Event, run: _Run, fold: Fold) -> None:
     elif isinstance(event, ev.Outcome) and run.stage == "started" and event.name == run.current:
         fold.checks[event.name] = CheckResult(
             event.name, event.outcome, fold.max_points[event.name], event.message, event.duration_s,
-            event.not_implemented, event.line, clean_curves(list(event.curves)))
+            event.not_implemented, event.line, clean_curves(list(event.curves)), event.trace)
         if event.memory and fold.out_of_memory is None:
             fold.out_of_memory = event.message
         fold.hits.update(dict.fromkeys(event.hits))
+        if event.hits:
+            fold.reached.add(event.name)
         fold.outputs.append(event.output)
         run.current, run.stage = None, "checks"
     elif isinstance(event, ev.Done) and run.stage == "checks":
@@ -273,9 +276,12 @@ def _judge(job: Job, fold: Fold, violations: list) -> ExerciseResult:
     if fault is None and fold.out_of_memory is not None:
         fault, message = "memory", fold.out_of_memory
     if job.spec.forbid:
-        checks = _forbid_verdict(job, checks, violations, list(fold.hits))
+        checks = _forbid_verdict(job, checks, violations, list(fold.hits), fold.reached)
     if fault is not None:
         checks = _no_full_credit(checks, message)
+    library = mistakes.load(job.check_module)
+    if library is not None:
+        checks = library.named(checks)
     hidden = hidden_lines(job.check_module)
     checks = [replace(c, message=redact(c.message, hidden)) for c in checks]
     return ExerciseResult(job.spec.id, job.spec.title, job.display, checks=tuple(checks),
@@ -316,20 +322,24 @@ def redact(text: str, hidden: frozenset[str]) -> str:
     return "\n".join(out)
 
 
-def _forbid_verdict(job: Job, checks: list[CheckResult], violations: list, hits: list[ev.Hit]) -> list[CheckResult]:
-    """Withhold every check's points while the file uses a forbidden API (found by reading the
-    file, or reached at run time), and add the scored check that says so."""
+def _forbid_verdict(job: Job, checks: list[CheckResult], violations: list, hits: list[ev.Hit],
+                    reached: set[str] = frozenset()) -> list[CheckResult]:
+    """Withhold points while the file uses a forbidden API, and add the scored check that says so.
+    Found by reading the file, it costs every check; reached at run time, only the checks whose
+    run reached it (the module is loaded afresh for each check, so work done at import counts in
+    every one): the others computed their answers themselves."""
     found = [f"{v.name} (line {v.line})" for v in violations]
     found += [f"{h.name} (line {h.line})" if h.line else h.name for h in hits]
     counted = [c for c in checks if c.counts]
     if found:
         patterns = sorted({v.pattern for v in violations}) or list(job.spec.forbid)
-        reached = " (reached while your code ran)" if hits and not violations else ""
+        when = " (reached while your code ran)" if hits and not violations else ""
         text = (f"this exercise must be written without {', '.join(patterns)}, but {job.display} uses"
-                f" {', '.join(list(dict.fromkeys(found))[:5])}{reached}. Write it from basic operations instead.")
+                f" {', '.join(list(dict.fromkeys(found))[:5])}{when}. Write it from basic operations instead.")
         line = violations[0].line if violations else (hits[0].line if hits else None)
-        checks = [replace(c, outcome="failed", message=f"Not credited: {text}") if c.outcome == "passed" else c
-                  for c in checks]
+        withheld = (lambda c: True) if violations else (lambda c: c.name in reached)
+        checks = [replace(c, outcome="failed", message=f"Not credited: {text}")
+                  if c.outcome == "passed" and withheld(c) else c for c in checks]
         return checks + [CheckResult(FORBID_CHECK, "failed", 1.0, text[0].upper() + text[1:], line=line)]
     if counted and all(c.not_implemented for c in counted):
         return checks + [CheckResult(FORBID_CHECK, "failed", 1.0, NOT_STARTED, not_implemented=True)]

@@ -110,15 +110,19 @@ class SandboxEngine:
 
     def __init__(self, course, *, with_torch: bool = True) -> None:
         self.course, self.with_torch = course, with_torch
-        engines.warm_up(engines.warm_modules(with_torch))  # the judges fork from here
-        engines.not_dumpable()
         self.base = Path(tempfile.mkdtemp(prefix="kata-sandbox-"))
         (self.base / "work").mkdir()
-        self.worker: _Worker | None = None
         self.group = None  # a cgroup v2 group for the sandbox, where one can be made (grader/cgroups.py)
         self.seq = 0
         self.binds = self._binds()
         self._environment: dict | None = None
+        self.worker: _Worker | None = None
+        try:  # the worker warms up inside the sandbox while the judges' parent warms up here
+            self.worker = _Worker(self.command(), with_torch=with_torch)
+        except OSError:
+            self.worker = None  # started (and its failure told) on first use
+        engines.warm_up(engines.warm_modules(with_torch))  # the judges fork from here
+        engines.not_dumpable()
 
     def environment(self) -> dict:
         if self._environment is None:
@@ -164,13 +168,18 @@ class SandboxEngine:
                 self.group.add(process)
 
     def _ensure_worker(self) -> "_Worker":
+        if self.worker is not None and self.worker.environment is None:  # started by __init__
+            return self._started(self.worker)
         if self.worker is None or not self.worker.alive():
             if self.worker is not None:
                 self.worker.kill()
-            self.worker = _Worker(self.command(), with_torch=self.with_torch)
-            self._environment = self.worker.environment
-            self._account(self.worker.process.pid)
+            self.worker = self._started(_Worker(self.command(), with_torch=self.with_torch))
         return self.worker
+
+    def _started(self, worker: "_Worker") -> "_Worker":
+        self._environment = worker.await_ready()
+        self._account(worker.process.pid)
+        return worker
 
     # --- what the sandbox sees ------------------------------------------------------------------
 
@@ -259,7 +268,12 @@ class _Worker:
         self.reader = channel.Reader(self.process.stdout.fileno())
         self.pending: list[dict] = []
         self.send({"warm": list(engines.warm_modules(with_torch, engines.LEARNER_MODULES)), "descriptors": number})
-        self.environment = self._await_ready()
+        self.environment: dict | None = None  # set once it says it is ready
+
+    def await_ready(self) -> dict:
+        if self.environment is None:
+            self.environment = self._await_ready()
+        return self.environment
 
     def _await_ready(self) -> dict:
         ends = time.monotonic() + READY_TIMEOUT_S

@@ -19,7 +19,7 @@ import pytest
 import torch
 
 from grader import wire
-from grader.jobs import Job, LearnerJob
+from grader.jobs import LearnerJob
 from grader.judge import Connection, Learner, LearnerError, LearnerGone, code
 from grader.learner import main as learner_main
 
@@ -104,7 +104,7 @@ def test_deep_nesting_and_huge_headers_are_refused():
 
 
 def test_the_job_schema_round_trips():
-    job = LearnerJob("/kata/work/1/x.py", "exercises/x.py", "kata_submission_x", ("torch",), 512, 2, True)
+    job = LearnerJob("/kata/work/1/x.py", "exercises/x.py", "kata_submission_x", ("torch",), 512, 2)
     assert LearnerJob.from_dict(job.to_dict()) == job
     with pytest.raises(ValueError):
         LearnerJob.from_dict(["not", "a", "dict"])
@@ -305,12 +305,10 @@ def test_the_plugin_runs_checks_against_a_learner_process_under_plain_pytest(tmp
     assert "score 2/3" in done.stdout
 
 
-def test_a_job_knows_whether_its_checks_run_in_the_learners_process(tmp_path):
+def test_every_check_module_of_the_course_runs_in_the_judge():
+    """No check module runs its checks in the learner's process: none is left to port."""
     from grader.courses import default
     course = default()
-    spec = course.manifest.get("feed_forward")
-    assert not Job(spec, course.check_module(spec), tmp_path / "x.py", "x.py").learner().in_process_checks
-    legacy = tmp_path / "test_legacy.py"
-    legacy.write_text("IN_LEARNER_PROCESS = True\n")
-    assert Job(spec, legacy, tmp_path / "x.py", "x.py").learner().in_process_checks
+    for spec in course.manifest:
+        assert "IN_LEARNER_PROCESS" not in course.check_module(spec).read_text(), spec.id
     assert code(snippet_square_grad).name == "snippet_square_grad"

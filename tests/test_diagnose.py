@@ -180,3 +180,57 @@ def test_check_array_scalar_where_array_expected():
     with pytest.raises(Feedback) as info:
         check_array(np.float32(2.0), "db", shape=(3,))
     assert "should be an np.ndarray" in str(info.value) and "reduced to a single value" in str(info.value)
+
+
+# --- honest or silent ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("got, want", [(0.9497 * 2.0, 2.0), ([2.0, 4.0], [1.0, 2.0]), ([2.0, 0.0], [1.0, 0.0]),
+                                       (0.0, 0.7)])
+def test_too_few_values_show_no_pattern(got, want):
+    """Any two numbers have a ratio: one or two expected values name nothing."""
+    assert values(got, want) is None
+    with pytest.raises(Feedback) as failed:
+        assert_close(np.asarray(got, float), np.asarray(want, float), "loss")
+    assert "Likely mistake" not in str(failed.value) and "What the numbers show" not in str(failed.value)
+
+
+def test_a_ratio_over_enough_values_is_still_named():
+    found = values([2.0, 4.0, 6.0], [1.0, 2.0, 3.0])
+    assert found.named and "twice" in found.text
+
+
+def test_zeros_are_told_as_observed_never_as_a_cause():
+    found = values(np.zeros_like(X), X)
+    assert not found.named and "every entry is 0" in found.text and "never" not in found.text
+
+
+# --- axes merged or split by a reshape ----------------------------------------------------------
+
+W = RNG.standard_normal((5, 3, 6))
+
+
+def test_two_axes_merged_by_a_reshape_are_named_when_replayed():
+    found = shapes(W.reshape(15, 6), W)
+    assert found.named and "axes 0 and 1 (lengths 5 and 3)" in found.text and "merged" in found.text
+
+
+def test_axes_merged_before_they_were_put_in_order_are_told_apart():
+    found = shapes(W.swapaxes(0, 1).reshape(15, 6), W)
+    assert found.named and "wrong order" in found.text and "transpose" in found.text
+
+
+def test_a_merge_without_values_is_observed_and_a_split_too():
+    assert not shape_finding((15, 6), (5, 3, 6)).named
+    found = shape_finding((5, 3, 2, 3), (5, 3, 6))
+    assert not found.named and "split into two" in found.text
+    with pytest.raises(Feedback) as failed:
+        check_array(W.reshape(15, 6), "attention(q, k, v)", shape=(5, 3, 6))
+    assert "merged into one axis of length 15" in str(failed.value)
+
+
+def test_a_ratio_of_the_checks_own_quantities_is_named_even_for_one_number():
+    sizes = {"the number of images": 13, "the number of batches": 3}
+    found = values(10 / 3, 10 / 13, sizes=sizes)
+    assert found.named and "13/3 times the expected" in found.text and "division by the number of batches" in found.text
+    assert values(0.5, 0.7, sizes=sizes) is None
+    assert values(10 / 3, 10 / 13, sizes={"the number of images": 13}) is None  # one quantity: no ratio of two

@@ -71,7 +71,10 @@ def test_the_forbidden_api_verdict_is_the_parents():
     events = [*OPENING, *passed("add"), ev.Start("mul"),
               ev.Outcome("mul", "passed", hits=(ev.Hit("operator.mul", 9),)), ev.Done()]
     result = judged(events)
-    assert result.score == 0
+    # Reached at run time, it costs the checks whose run reached it; the others computed theirs.
+    points = {c.name: (c.outcome, c.points) for c in result.checks}
+    assert points["add"] == ("passed", 2.0) and points["mul"][0] == "failed" and points["mul"][1] == 0
+    assert "Not credited" in next(c.message for c in result.checks if c.name == "mul")
     allowed = result.checks[-1]
     assert allowed.name == runner.FORBID_CHECK and "uses operator.mul (line 9) (reached while your code ran)" in allowed.message
     result = judged([*OPENING, *passed("add"), *passed("mul"), ev.Done()],

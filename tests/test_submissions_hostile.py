@@ -36,8 +36,9 @@ CASES = {
     ("conv2d_backward", "backward_through_eval"): ("failed", 0, 0, "Tensor.backward (gradients by autograd) (line 16)"),
     ("boxes", "detection_reexport_nms"): ("failed", 0, 0,
                                           "torchvision.models.detection.roi_heads.box_ops.nms (line 40)"),
-    # A forbidden operation withholds the whole exercise's points, as a forbidden name does.
-    ("modules", "linear_by_built_name"): ("failed", 0, 0, "uses torch.ops.aten.linear (line 17)"),
+    # A forbidden operation costs every check that reached it: Linear's forward and whatever uses
+    # it; checks of what the file computes itself (registering parameters, ReLU) keep their points.
+    ("modules", "linear_by_built_name"): ("failed", 1, 40, "uses torch.ops.aten.linear (line 17)"),
     ("feed_forward", "torch_by_import"): ("failed", 0, 0, "as_tensor (line 12)"),
     # A tensor subclass stays in the learner's process: what comes back is a handle, not a tensor.
     ("pooling", "hooked_tensor_subclass"): ("failed", 0, 0, "returned a Agreeable where a torch.Tensor was expected"),

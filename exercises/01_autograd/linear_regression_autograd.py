@@ -22,8 +22,10 @@ would make a new tensor that is no longer the leaf `backward()` fills. And `.gra
 without zeroing, each epoch would step along the sum of all gradients so far.
 
 Worked example: X = [[1], [2], [3], [4]], Y = [[3], [5], [7], [9]] (so Y = 2·X + 1). From
-w0 = b0 = 0 the first loss is mean(9, 25, 49, 81) = 41, dL/dw = -35 and dL/db = -12, so with
-lr = 0.01 the first step gives w = 0.35, b = 0.12. After 1000 epochs w ≈ 2 and b ≈ 1.
+w0 = 0.5, b0 = 0 the errors are [-2.5, -4, -5.5, -7], the first loss is
+mean(6.25, 16, 30.25, 49) = 101.5/4 = 25.375, dL/dw = -27.5 and dL/db = -9.5, so with lr = 0.01
+the first step gives w = 0.775, b = 0.095. After 1000 epochs w ≈ 2 and b ≈ 1 (from
+w0 = b0 = 0 as well).
 """
 from __future__ import annotations
 

@@ -15,9 +15,10 @@ Gradient descent nudges w and b against the slope of L. By the chain rule,
 
 and one step with learning rate lr is  w <- w - lr * dL/dw,  b <- b - lr * dL/db.
 
-Worked example: x = [1, 2], actual = [3, 5], w = 1, b = 0. Then prediction = [1, 2],
-errors = [-2, -3], L = (4 + 9) / 2 = 6.5, dL/dw = (2*1*-2 + 2*2*-3) / 2 = -8, dL/db = -5.
-With lr = 0.1 the step gives w = 1.8, b = 0.5: both move towards the data.
+Worked example: x = [1, 2, 3], actual = [3, 5, 8], w = 1, b = 0. Then prediction = [1, 2, 3],
+errors = [-2, -3, -5], L = (4 + 9 + 25) / 3 = 38/3 ≈ 12.6667,
+dL/dw = (2*1*-2 + 2*2*-3 + 2*3*-5) / 3 = -46/3 ≈ -15.3333, dL/db = 2*(-2 - 3 - 5) / 3 = -20/3 ≈ -6.6667.
+With lr = 0.1 the step gives w ≈ 2.5333, b ≈ 0.6667: both move towards the data.
 
 The data x = [1, 2, 3, 4, 5], y = [6, 11, 16, 21, 26] lie on y = 5x + 1; training from
 w = b = 0 should find w ≈ 5, b ≈ 1. NumPy only: no torch in this file.

@@ -4,12 +4,16 @@ A network reads numbers, not words. Three small steps turn text into them:
 
 1. `tokenize` splits a text into lower-case words and drops the punctuation:
    "The course, well organized!" -> ["the", "course", "well", "organized"].
+   A word is a run of letters and digits; an apostrophe between two such runs stays inside the
+   word, and the underscore counts as punctuation (it separates words):
+   "Don't split snake_case!" -> ["don't", "split", "snake", "case"].
 2. `build_vocab` gives every word that occurs at least `min_freq` times an index. Two special
    tokens come first: "<pad>" -> 0 (fills short sequences up to a common length) and
    "<unk>" -> 1 (any word not in the vocabulary). Then the words by falling frequency, ties in
    alphabetical order, so the same texts always give the same vocabulary.
-   Example: [["b", "a", "c"], ["a", "c", "d"]] -> {"<pad>": 0, "<unk>": 1, "a": 2, "c": 3,
-   "b": 4, "d": 5} ("a" and "c" twice, then "b" and "d" once each).
+   Example: [["d", "c", "a"], ["c", "a", "b"]] -> {"<pad>": 0, "<unk>": 1, "a": 2, "c": 3,
+   "b": 4, "d": 5} ("a" and "c" twice, then "b" and "d" once each; within a count the order is
+   alphabetical, not the order in which the words first appear, d c a b).
 3. `numericalize` maps tokens to their indices, unknown words to 1 ("<unk>"):
    ["a", "zebra", "d"] -> [2, 1, 5] with the vocabulary above.
 
@@ -45,8 +49,12 @@ PAD, UNK = "<pad>", "<unk>"
 
 def tokenize(text: str) -> list[str]:
     """Lower-case words, punctuation dropped: "The course, well organized!" -> ["the", "course", "well", "organized"]."""
-    # TODO: lower-case the text and keep only the words (a regular expression such as
-    #       re.findall(r"\w+", ...) does both the splitting and the dropping of punctuation).
+    # TODO: lower-case the text and keep only the words. One regular expression does both the
+    #       splitting and the dropping of punctuation:
+    #           re.findall(r"[^\W_]+(?:'[^\W_]+)*", text.lower())
+    #       [^\W_] is a letter or digit (\w without the underscore), and (?:'[^\W_]+)* lets an
+    #       apostrophe join two runs: "don't" stays whole, "snake_case" gives "snake", "case".
+    #       (A plain r"\w+" would give "don", "t" and keep "snake_case" as one word.)
     raise NotImplementedError("tokenize")
 
 

@@ -72,6 +72,16 @@ def _num(x: float) -> str:
     return f"{float(x):.4g}"
 
 
+MIN_EVIDENCE = 3  # distinct expected values a pattern must hold over before it is told
+
+
+def _evidence(want: np.ndarray) -> bool:
+    """Enough distinct, non-zero expected values for a pattern over them to say something: any two
+    numbers have a ratio and a difference, so one or two entries show no pattern at all."""
+    values = want[_isfinite(want) & (want != 0)]
+    return len(set(values.round(12).tolist())) >= MIN_EVIDENCE
+
+
 # --- shapes -------------------------------------------------------------------------------------
 
 def shape_finding(got_shape: tuple, want_shape: tuple, got: np.ndarray | None = None,
@@ -101,6 +111,13 @@ def shape_finding(got_shape: tuple, want_shape: tuple, got: np.ndarray | None = 
         return Finding(f"a single number where shape {want_shape} was expected: it looks reduced to a"
                        " single value over every axis (a .sum() or .mean() without axis=...)", False)
 
+    ones = _length_one_axes(got_shape, want_shape)
+    if ones is not None:
+        return ones
+    merged = _merge(got_shape, want_shape, got, want, values, rtol, atol, axis_names)
+    if merged is not None:
+        return merged
+
     # One axis too many: got = want with an axis inserted.
     if len(got_shape) == len(want_shape) + 1:
         for a in range(len(got_shape)):
@@ -113,8 +130,9 @@ def shape_finding(got_shape: tuple, want_shape: tuple, got: np.ndarray | None = 
                         return Finding(f"{where} is still there: {verb} over it, your values give the"
                                        f" expected result. Reduce over axis={a} (without keepdims)", True)
             if got_shape[a] == 1:
-                return Finding(f"an extra axis of length 1 at position {a}: keepdims=True, or a"
-                               " reshape that adds an axis?", False)
+                return Finding(f"an extra axis of length 1 at position {a}: keepdims=True, an index"
+                               f" or gather kept 2-D, or a reshape that adds an axis? (.squeeze({a})"
+                               " removes it)", False)
             return Finding(f"one axis too many: {where} should have been reduced or removed", False)
 
     # One axis too few: got = want with an axis taken out.
@@ -175,6 +193,50 @@ def shape_finding(got_shape: tuple, want_shape: tuple, got: np.ndarray | None = 
     return None
 
 
+def _length_one_axes(got_shape: tuple, want_shape: tuple) -> Finding | None:
+    """Every axis of length 1 gone (a bare .squeeze()), or axes of length 1 added, when that is the
+    only difference and more than one axis is involved (one axis is told where it is, below)."""
+    if got_shape == tuple(n for n in want_shape if n != 1) and want_shape.count(1) > 1:
+        where = [a for a, n in enumerate(want_shape) if n == 1]
+        return Finding(f"every axis of length 1 (positions {', '.join(map(str, where))} of the expected"
+                       f" shape) is gone: a .squeeze() without an axis, or a reduction that dropped"
+                       f" them? Keep shape {want_shape} (squeeze only the axis you mean)", False)
+    if want_shape == tuple(n for n in got_shape if n != 1) and got_shape.count(1) > 1 + want_shape.count(1):
+        return Finding(f"axes of length 1 were added: keepdims=True, or a reshape that adds them? Expected"
+                       f" shape {want_shape}", False)
+    return None
+
+
+def _merge(got_shape: tuple, want_shape: tuple, got, want, values: bool, rtol: float, atol: float,
+           axis_names: Mapping[int, str] | None) -> Finding | None:
+    """Two neighbouring axes joined into one (15 = 5 x 3), or one split in two: a reshape's doing.
+    With values, the replay tells a plain join from one done before the axes were put in order."""
+    for small, large, joined in ((got_shape, want_shape, True), (want_shape, got_shape, False)):
+        if len(small) + 1 != len(large):
+            continue
+        for a in range(len(small)):
+            if large[:a] + (large[a] * large[a + 1],) + large[a + 2:] != small or 1 in large[a:a + 2]:
+                continue
+            pair = f"axes {a} and {a + 1} (lengths {large[a]} and {large[a + 1]})"
+            if joined:
+                head = f"{pair} of the expected shape are merged into one axis of length {small[a]}"
+                fix = f"keep them apart: shape {want_shape}"
+            else:
+                head = (f"{_axis(a, small[a], axis_names)} of the expected shape is split into two, of"
+                        f" lengths {large[a]} and {large[a + 1]}")
+                fix = f"keep it one axis: shape {want_shape}"
+            if values:
+                if _close(got, want.reshape(got_shape), rtol, atol):
+                    return Finding(f"{head}, and your values are the expected ones reshaped: a reshape"
+                                   f" or view to the wrong shape; {fix}", True)
+                if joined and _close(got, _swapaxes(want, a, a + 1).reshape(got_shape), rtol, atol):
+                    return Finding(f"{head} in the wrong order: your values are the expected ones with"
+                                   f" those two axes swapped, then merged. Move the axes into order"
+                                   f" (transpose / permute) before the reshape", True)
+            return Finding(f"{head} (a reshape or view to the wrong shape?); {fix}", False)
+    return None
+
+
 # --- values (same shape) ------------------------------------------------------------------------
 
 _FACTORS = (
@@ -211,9 +273,14 @@ def value_finding(got: np.ndarray, want: np.ndarray, *, rtol: float = 1e-5, atol
     got, want = _asarray(got, dtype=_float64), _asarray(want, dtype=_float64)
     if got.shape != want.shape or not bool(_isfinite(want).all()) or not bool(_isfinite(got).all()):
         return None
-    if want.size and bool((got == 0).all()) and not bool((want == 0).all()):
-        return Finding("every entry is 0: the result was never filled in (a missing update, or an"
-                       " array of zeros returned as it was made)", False)
+    quantity = _quantity_ratio(got, want, sizes or {})
+    if quantity is not None:
+        return quantity
+    if not _evidence(want):
+        return None  # too few values to show a pattern: the entries speak for themselves
+    if bool((got == 0).all()):
+        return Finding("every entry is 0, where the expected ones are not (is anything written into"
+                       " the result?)", False)
 
     c = _ratio(got, want, rtol, atol)
     if c is not None:
@@ -281,6 +348,26 @@ def value_finding(got: np.ndarray, want: np.ndarray, *, rtol: float = 1e-5, atol
                 return Finding(f"the error is the same for every entry that shares an index along"
                                f" {_axis(a, got.shape[a], axis_names)}: an offset per index of"
                                " that axis (a bias added along the wrong axis, or missing?)", False)
+    return None
+
+
+def _quantity_ratio(got: np.ndarray, want: np.ndarray, sizes: Mapping[str, int]) -> Finding | None:
+    """The learner's values are the expected ones times a ratio of the check's own quantities
+    (13 images / 3 batches): a division by the wrong count. Named even for a single number, since
+    such a ratio is no accident; never for a plain factor of one quantity (an axis length can be
+    2 by chance), which value_finding weighs with its evidence rule."""
+    mask = want != 0
+    if len(sizes) < 2 or not bool(mask.any()):
+        return None
+    with _errstate(divide="ignore", invalid="ignore"):
+        ratios = got[mask] / want[mask]
+    c = float(_median(ratios))
+    if not c or c != c or not bool(_isclose(ratios, c, rtol=1e-4).all()):
+        return None
+    for (a, n), (b, m) in itertools.permutations(sizes.items(), 2):
+        if n != m and n > 1 and m > 1 and abs(c - n / m) <= 1e-4 * n / m:
+            return Finding(f"your result is {n}/{m} times the expected, {n} being {a} and {m} {b}: a"
+                           f" division by {b} where {a} belonged", True)
     return None
 
 

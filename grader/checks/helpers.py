@@ -18,6 +18,7 @@ import numpy as np
 
 from grader.checks.diagnose import Finding, scalar_for_array, shape_finding, value_finding
 from grader.checks.plain import plain
+from grader.explain import explain
 from grader.results import MAX_CURVE_POINTS, MAX_CURVES, thin
 
 # Bound before any submission is loaded (see the module docstring).
@@ -278,7 +279,9 @@ def learner_call(fn: Callable[[], Any], what: str, hint: str) -> Any:
     except (NotImplementedError, Feedback):
         raise
     except Exception as exc:  # noqa: BLE001 - the learner's error is the feedback
-        raise Feedback(f"{what} raised {type(exc).__name__}: {exc}\nLikely mistake: {hint}.") from None
+        reading = explain(str(exc))
+        raise Feedback(f"{what} raised {type(exc).__name__}: {exc}"
+                       + (f"\nReading it: {reading}" if reading else "") + f"\nLikely mistake: {hint}.") from None
 
 
 def expect_raises(exc_type: type[BaseException], fn: Callable[[], Any], name: str,

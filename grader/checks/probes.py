@@ -1,7 +1,7 @@
 """Snippets that run in the learner's process, for what only that process can do.
 
 A check sends one of these with `sub.run(probe, ...)` (grader/judge.py): its source is defined
-there, with the learner's module as `sub` and np, torch, nn, F, math in reach, and what it returns
+there, with the learner's module as `sub` and np, torch, nn, F, math, simdevice in reach, and what it returns
 comes back as plain data. A probe only calls the learner's code and reads what it produced (a
 result's autograd graph, a module's parameters and gradients); it never holds an expected value,
 and nothing it returns is trusted more than the learner's own results. Every probe must use only
@@ -129,3 +129,14 @@ def load_state(model, state):
     except RuntimeError as exc:
         return str(exc)
     return None
+
+
+def on_sim_device(name, model, x, y, batch_size, *between):
+    """sub.<name>(model, batches, *between, device) with the batches in host memory and the model on
+    the pretend device (grader/simdevice.py); returns (result, what would have failed on a GPU)."""
+    batches = simdevice.HostBatches(x, y, batch_size)
+    with simdevice.Simulated() as simulated:
+        got = getattr(sub, name)(model, batches, *between, simdevice.SIM_DEVICE)
+    if isinstance(got, torch.Tensor):  # an OnHost result is still a plain tensor's values
+        got = got.as_subclass(torch.Tensor)
+    return got, simulated.facts()

@@ -23,8 +23,25 @@ logsumexp(z) = m + log(sum(exp(z - m))) with m = max(z) stays finite for logits 
 np.exp(1000) alone would overflow to inf.
 
 Sequential chains layers: forward calls them first to last, backward last to first, and
-parameters() lists (param, grad) pairs of every Linear, e.g. [(W1, grad_W1), (b1, grad_b1), ...],
-the very arrays an optimizer updates in place: `for p, g in model.parameters(): p -= lr * g`.
+parameters() lists (param, grad) pairs of every Linear, e.g. [(W1, grad_W1), (b1, grad_b1), ...]:
+the arrays the layers hold at the moment it is called (layer.W, layer.grad_W, ... themselves, not
+copies), so that an optimizer's in-place update `for p, g in model.parameters(): p -= lr * g`
+changes the model.
+
+Every Linear.backward SETS grad_W and grad_b to the current batch's gradients; it never adds to
+the previous ones (`self.grad_W += ...` would sum the gradients of all batches so far). Assigning
+new arrays is fine: `self.grad_W = x.T @ grad_y`. But then the gradient arrays are new objects
+after every backward, and a list that parameters() returned earlier still holds the old ones, so
+call parameters() after backward, at every step:
+
+    loss = criterion.forward(model.forward(x), targets)
+    model.backward(criterion.backward())
+    for p, g in model.parameters():      # after backward: the current gradients
+        p -= lr * g                      # in place: W stays the array the layer holds
+
+(Writing the gradients in place instead, `self.grad_W[...] = x.T @ grad_y`, is also correct and
+keeps older lists current; either way, what counts is that after each backward grad_W and grad_b
+hold that batch's gradients and parameters() returns the arrays the layers hold.)
 
 Worked example: Linear with W = [[1, 2], [3, 4]], b = [0, 0], x = [[1, 1]] → y = [[4, 6]].
 With grad_y = [[1, 0]]: grad_x = [[1, 3]], grad_W = [[1, 0], [1, 0]], grad_b = [1, 0].

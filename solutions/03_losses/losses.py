@@ -24,14 +24,23 @@ Distributions:
                        model's LOG-probabilities, the second the target probabilities; 0·log 0 = 0.
     binary_cross_entropy(probs, y)   -(y·log p + (1 - y)·log(1 - p)), with each log clamped at
                        -100 as torch does, so p = 0 or 1 gives a large finite loss, never inf/nan.
+                       Clamp the LOG, not the probability: log(0) counts as -100, so p = 0 with
+                       y = 1 costs exactly 100 (clamping p at some eps would give -log(eps)).
+                       Mind the gradient too: log(p).clamp(min=-100) has the right value, but
+                       its backward at p = 0 is 0 · (1/0) = nan. Keep 0 away from log and put
+                       the -100 in with where:
+                           safe = torch.where(p > 0, p, 1.0)          # log never sees 0
+                           torch.where(p > 0, safe.log(), -100.0).clamp(min=-100)
+                       (and the same for 1 - p): the values are torch's, and the gradient is
+                       finite at p = 0 and p = 1.
 
 Tensor operations only: torch.nn (torch.nn.functional included), torch.logsumexp, log_softmax,
 softmax and torch.special are off limits here. Build everything from exp, log, max, sum, abs,
 gather, where and clamp; autograd then gives the gradients for free. The reduction is applied
 last; every function accepts `reduction` as a keyword.
 
-Worked example: pred = [1, 2, 4], target = [1, 3, 1] → d = [0, -1, 3]; mae = 4/3, mse = 10/3,
-smooth_l1 (beta = 1) = mean(0, 0.5, 2.5) = 1.
+Worked example: pred = [1.5, 2, 5], target = [1, 3, 1] → d = [0.5, -1, 4]; mae = 5.5/3 ≈ 1.8333,
+mse = 17.25/3 = 5.75, smooth_l1 (beta = 1) = mean(0.125, 0.5, 3.5) = 4.125/3 = 1.375.
 """
 from __future__ import annotations
 
@@ -100,6 +109,14 @@ def kl_div(log_q: torch.Tensor, p: torch.Tensor, reduction: str = "batchmean") -
 def binary_cross_entropy(probs: torch.Tensor, target: torch.Tensor,
                          reduction: str = "mean") -> torch.Tensor:
     """-(y·log p + (1 - y)·log(1 - p)) with each log clamped at -100. probs, target: same shape."""
-    log_p = probs.log().clamp(min=-100)
-    log_not_p = (1 - probs).log().clamp(min=-100)
+    log_p = _clamped_log(probs)
+    log_not_p = _clamped_log(1 - probs)
     return _reduce(-(target * log_p + (1 - target) * log_not_p), reduction)
+
+
+def _clamped_log(x: torch.Tensor) -> torch.Tensor:
+    """log(x) clamped at -100 (torch's BCE), with a finite gradient at x = 0: log never sees 0
+    (x.log().clamp(min=-100) alone back-propagates 0 * (1/0) = nan there)."""
+    positive = x > 0
+    safe = torch.where(positive, x, 1.0)
+    return torch.where(positive, safe.log(), -100.0).clamp(min=-100)

@@ -26,6 +26,14 @@ reduction over its last two axes pools every window at once. Built from tensor o
 result records history: in the backward pass, the gradient of each output goes to the element
 its window chose (the maximum or the minimum), and the other elements get 0.
 
+Ties: when several elements of a window share the maximum, `F.max_pool2d` still chooses ONE of
+them, the first in reading order (row by row), and gives it the whole gradient. Flatten each
+window and take `.max(dim=-1)` (values and indices): it picks that same first element, so its
+gradient matches torch's. `torch.amax` / `amin` (and `torch.maximum` / `minimum`) are not the
+same: their backward splits the gradient evenly between the tied elements. With a window
+[[1, 3], [3, 0]] and an upstream gradient of 1, `.max(dim=-1)` gives [[0, 1], [0, 0]] like
+`F.max_pool2d`, while `amax` gives [[0, 0.5], [0.5, 0]].
+
 Min pooling is max pooling in a mirror: min(a, b) = -max(-a, -b).
 """
 from __future__ import annotations

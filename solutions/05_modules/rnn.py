@@ -4,12 +4,16 @@ A network reads numbers, not words. Three small steps turn text into them:
 
 1. `tokenize` splits a text into lower-case words and drops the punctuation:
    "The course, well organized!" -> ["the", "course", "well", "organized"].
+   A word is a run of letters and digits; an apostrophe between two such runs stays inside the
+   word, and the underscore counts as punctuation (it separates words):
+   "Don't split snake_case!" -> ["don't", "split", "snake", "case"].
 2. `build_vocab` gives every word that occurs at least `min_freq` times an index. Two special
    tokens come first: "<pad>" -> 0 (fills short sequences up to a common length) and
    "<unk>" -> 1 (any word not in the vocabulary). Then the words by falling frequency, ties in
    alphabetical order, so the same texts always give the same vocabulary.
-   Example: [["b", "a", "c"], ["a", "c", "d"]] -> {"<pad>": 0, "<unk>": 1, "a": 2, "c": 3,
-   "b": 4, "d": 5} ("a" and "c" twice, then "b" and "d" once each).
+   Example: [["d", "c", "a"], ["c", "a", "b"]] -> {"<pad>": 0, "<unk>": 1, "a": 2, "c": 3,
+   "b": 4, "d": 5} ("a" and "c" twice, then "b" and "d" once each; within a count the order is
+   alphabetical, not the order in which the words first appear, d c a b).
 3. `numericalize` maps tokens to their indices, unknown words to 1 ("<unk>"):
    ["a", "zebra", "d"] -> [2, 1, 5] with the vocabulary above.
 

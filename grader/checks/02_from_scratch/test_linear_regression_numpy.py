@@ -59,10 +59,11 @@ def test_mse(sub, n):
 
 
 def test_mse_worked_example(sub):
-    """mse([1, 2], [3, 5]) is 6.5"""
-    got = check_float(sub.mse(_array([1.0, 2.0]), _array([3.0, 5.0])), "mse([1, 2], [3, 5])")
-    assert_close(got, 6.5, "mse([1, 2], [3, 5])", rtol=1e-6,
-                 diagnose=[("summed over the samples instead of averaged", 13.0)])
+    """mse([1, 2, 3], [3, 5, 8]) is 38/3"""
+    got = check_float(sub.mse(_array([1.0, 2.0, 3.0]), _array([3.0, 5.0, 8.0])), "mse([1, 2, 3], [3, 5, 8])")
+    assert_close(got, 38.0 / 3, "mse([1, 2, 3], [3, 5, 8])", rtol=1e-6,
+                 diagnose=[("summed over the samples instead of averaged", 38.0),
+                           ("integer division (//) by N instead of true division", 12.0)])
 
 
 @pytest.mark.points(2)
@@ -88,15 +89,16 @@ def test_gradients(sub, n):
 
 
 def test_gradients_worked_example(sub):
-    """gradients([1, 2], [1, 2], [3, 5]) is (-8, -5)"""
-    got = _two_floats(sub.gradients(_array([1.0, 2.0]), _array([1.0, 2.0]), _array([3.0, 5.0])),
+    """gradients([1, 2, 3], [1, 2, 3], [3, 5, 8]) is (-46/3, -20/3)"""
+    got = _two_floats(sub.gradients(_array([1.0, 2.0, 3.0]), _array([1.0, 2.0, 3.0]), _array([3.0, 5.0, 8.0])),
                       "gradients", ("dw", "db"))
-    assert_close(got, [-8.0, -5.0], "(dw, db)", rtol=1e-6,
-                 diagnose=[("dL/dw summed over the samples instead of averaged", [-16.0, -10.0]),
-                           ("a factor of 2 is missing (the derivative of the square)", [-4.0, -2.5])])
+    assert_close(got, [-46.0 / 3, -20.0 / 3], "(dw, db)", rtol=1e-6,
+                 diagnose=[("dL/dw summed over the samples instead of averaged", [-46.0, -20.0]),
+                           ("a factor of 2 is missing (the derivative of the square)", [-23.0 / 3, -10.0 / 3]),
+                           ("integer division (//) by N instead of true division", [-16.0, -7.0])])
 
 
-@pytest.mark.parametrize("w, b, lr, dw, db", [(1.0, 0.0, 0.1, -8.0, -5.0), (-2.0, 3.0, 0.01, 4.5, -1.5)])
+@pytest.mark.parametrize("w, b, lr, dw, db", [(1.0, 0.0, 0.1, -46.0 / 3, -20.0 / 3), (-2.0, 3.0, 0.01, 4.5, -1.5)])
 def test_step(sub, w, b, lr, dw, db):
     """step moves w and b against their gradients"""
     got = _two_floats(sub.step(w, b, lr, dw, db), "step", ("w", "b"))

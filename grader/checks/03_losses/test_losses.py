@@ -295,7 +295,7 @@ def _cases(fn, reduction):
         return [Case(fn, _regression_inputs(s, 100 + i), reduction) for i, s in enumerate(REG_SHAPES)]
     if fn == "smooth_l1":
         return [Case(fn, _regression_inputs(s, 200 + i), reduction, {"beta": beta})
-                for i, s in enumerate(REG_SHAPES) for beta in (1.0, 0.5, 2.0)]
+                for i, s in enumerate(REG_SHAPES) for beta in (1.0, 0.5, 2.0, 0.0)]  # 0: plain L1, the edge
     if fn == "nll":
         return [Case(fn, (_log_softmax(x), t), reduction)
                 for x, t in (_classification_inputs(n, c, 300 + n) for n, c in CLS_SHAPES)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from grader.checks.localise import Variation, localised
 from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, describe, randn
 
 # Oracles.
@@ -97,6 +98,50 @@ def _call(sub, config):
     return name, (x, weight, grad_out), result
 
 
+# Where a failing case turns wrong: from the simplest convolution, one parameter at a time.
+VARIATION = Variation(
+    simplest=dict(batch=1, in_channels=1, height=5, width=5, out_channels=1, kernel_h=3, kernel_w=3,
+                  stride=1, padding=0, dtype="float32"),
+    steps=dict(batch=(2,), in_channels=(3,), out_channels=(2,), height=(7,), kernel_h=(2,), stride=(2,),
+               padding=(1,), dtype=("float64",)),
+    advice=dict(batch="look at how the batch axis is handled (grad_w sums over every image)",
+                in_channels="each input channel c gets its own weight[o, c]",
+                out_channels="sum over every output channel o",
+                height="a non-square input: H is x.shape[2] and W is x.shape[3]; check which you use where",
+                kernel_h="a non-square kernel: kH is weight.shape[2] and kW is weight.shape[3]",
+                stride="output position (i, j) came from the patch at rows i * stride + u and columns"
+                       " j * stride + v",
+                padding="grad_x is the padded gradient with `padding` rows and columns cut off on every side",
+                dtype="make new tensors with the inputs' dtype (dtype=x.dtype)"))
+
+
+def _agrees_on(sub, which: int):
+    """Whether gradient `which` (0: x, 1: w) of the learner's conv2d_backward equals autograd's."""
+    def right(case) -> bool:
+        n, c_in, h, w, c_out, kh, kw, s, p = (case[k] for k in list(VARIATION.simplest)[:9])
+        dtype = torch.float64 if case["dtype"] == "float64" else torch.float32
+        x = randn(n, c_in, h, w, seed=4244, dtype=dtype)
+        weight = randn(c_out, c_in, kh, kw, seed=4245, dtype=dtype)
+        grad_out = randn(n, c_out, _out_size(h, kh, s, p), _out_size(w, kw, s, p), seed=4246, dtype=dtype)
+        got = sub.conv2d_backward(x.clone(), weight.clone(), grad_out.clone(), s, p)[which]
+        want = _reference_grads(x, weight, grad_out, s, p)[which]
+        return (isinstance(got, torch.Tensor) and (dtype != torch.float64 or got.dtype == dtype)
+                and tuple(got.shape) == tuple(want.shape)
+                and bool(torch.allclose(got.double(), want, rtol=RTOL, atol=ATOL)))
+    return right
+
+
+def _case(config) -> dict:
+    *sizes, dtype = config
+    return {**dict(zip(VARIATION.simplest, sizes)), "dtype": "float64" if dtype == torch.float64 else "float32"}
+
+
+def _precision(x):
+    """The dtype a gradient must have: float64 inputs keep float64 (a float32 buffer loses it);
+    for float32 inputs any float dtype, a float64 computation included."""
+    return torch.float64 if x.dtype == torch.float64 else "floating"
+
+
 def _where(config):
     n, c_in, h, w, c_out, kh, kw, s, p, _ = config
     return f" (x {(n, c_in, h, w)}, weight {(c_out, c_in, kh, kw)}, stride={s}, padding={p})"
@@ -138,38 +183,39 @@ def test_grad_x(sub, config):
     n, c_in, h, w, c_out, kh, kw, s, p, _ = config
     name, (x, weight, grad_out), (grad_x, _, _) = _call(sub, config)
     label = f"grad_x from {name}"
-    check_array(grad_x, label, kind="tensor")
-    if tuple(grad_x.shape) == (n, c_in, h + 2 * p, w + 2 * p) and p > 0:
-        raise Feedback(f"{label} has shape {tuple(grad_x.shape)}, expected {(n, c_in, h, w)}."
-                       f"\nLikely mistake: the padding was not cut off: grad_x is the gradient "
-                       f"w.r.t. the padded input; remove `padding` rows and columns on every side.")
-    check_array(grad_x, label, shape=(n, c_in, h, w), dtype="floating", kind="tensor")
-    want_x, _, _ = _reference_grads(x, weight, grad_out, s, p)
-    diagnoses = []
-    if kh > 1 or kw > 1:
-        diagnoses.append(("the kernel was not flipped: each output position (i, j) adds "
-                          "grad_out[n, o, i, j] * weight[o, c, u, v] onto x_padded[n, c, i*stride + u, "
-                          "j*stride + v]; as a 'full convolution' that means cross-correlating with "
-                          "weight.flip(2, 3)",
-                          _reference_grads(x, torch.flip(weight, (2, 3)), grad_out, s, p)[0]))
-    if c_in == c_out and c_in > 1:
-        diagnoses.append(("the kernel's input and output channels were not swapped: grad_x channel c "
-                          "collects weight[o, c] over all output channels o (weight.transpose(0, 1) "
-                          "in the 'full convolution' view)",
-                          _reference_grads(x, weight.transpose(0, 1), grad_out, s, p)[0]))
-    if s > 1:
-        diagnoses.append((f"the stride was ignored in the backward pass: output position (i, j) came "
-                          f"from the patch at rows i*stride + u and columns j*stride + v (stride={s}), "
-                          f"not i + u and j + v",
-                          _stride_ignored_grads(x, weight, grad_out, s, p)[0]))
-    if p > 0:
-        diagnoses.append(("the padding was cut off on one side only: grad_x is "
-                          "grad_x_padded[:, :, padding:padding + H, padding:padding + W]",
-                          _grad_x_cropped_wrong(x, weight, grad_out, s, p)))
-    assert_close(grad_x, want_x, label + _where(config), rtol=RTOL, atol=ATOL, diagnose=diagnoses,
-                 hint="grad_x_padded[n, c, i*stride + u, j*stride + v] collects grad_out[n, o, i, j] "
-                      "* weight[o, c, u, v] over o, i, j, u, v; overlapping patches add up (+=), "
-                      "and the rows/columns no patch covers get 0.")
+    with localised(VARIATION, _agrees_on(sub, 0), case=_case(config)):
+        check_array(grad_x, label, kind="tensor")
+        if tuple(grad_x.shape) == (n, c_in, h + 2 * p, w + 2 * p) and p > 0:
+            raise Feedback(f"{label} has shape {tuple(grad_x.shape)}, expected {(n, c_in, h, w)}."
+                           f"\nLikely mistake: the padding was not cut off: grad_x is the gradient "
+                           f"w.r.t. the padded input; remove `padding` rows and columns on every side.")
+        check_array(grad_x, label, shape=(n, c_in, h, w), dtype=_precision(x), kind="tensor")
+        want_x, _, _ = _reference_grads(x, weight, grad_out, s, p)
+        diagnoses = []
+        if kh > 1 or kw > 1:
+            diagnoses.append(("the kernel was not flipped: each output position (i, j) adds "
+                              "grad_out[n, o, i, j] * weight[o, c, u, v] onto x_padded[n, c, i*stride + u, "
+                              "j*stride + v]; as a 'full convolution' that means cross-correlating with "
+                              "weight.flip(2, 3)",
+                              _reference_grads(x, torch.flip(weight, (2, 3)), grad_out, s, p)[0]))
+        if c_in == c_out and c_in > 1:
+            diagnoses.append(("the kernel's input and output channels were not swapped: grad_x channel c "
+                              "collects weight[o, c] over all output channels o (weight.transpose(0, 1) "
+                              "in the 'full convolution' view)",
+                              _reference_grads(x, weight.transpose(0, 1), grad_out, s, p)[0]))
+        if s > 1:
+            diagnoses.append((f"the stride was ignored in the backward pass: output position (i, j) came "
+                              f"from the patch at rows i*stride + u and columns j*stride + v (stride={s}), "
+                              f"not i + u and j + v",
+                              _stride_ignored_grads(x, weight, grad_out, s, p)[0]))
+        if p > 0:
+            diagnoses.append(("the padding was cut off on one side only: grad_x is "
+                              "grad_x_padded[:, :, padding:padding + H, padding:padding + W]",
+                              _grad_x_cropped_wrong(x, weight, grad_out, s, p)))
+        assert_close(grad_x, want_x, label + _where(config), rtol=RTOL, atol=ATOL, diagnose=diagnoses,
+                     hint="grad_x_padded[n, c, i*stride + u, j*stride + v] collects grad_out[n, o, i, j] "
+                          "* weight[o, c, u, v] over o, i, j, u, v; overlapping patches add up (+=), "
+                          "and the rows/columns no patch covers get 0.")
 
 
 @pytest.mark.points(1)
@@ -179,35 +225,36 @@ def test_grad_w(sub, config):
     n, c_in, h, w, c_out, kh, kw, s, p, _ = config
     name, (x, weight, grad_out), (_, grad_w, _) = _call(sub, config)
     label = f"grad_w from {name}"
-    check_array(grad_w, label, kind="tensor")
-    if tuple(grad_w.shape) == (n, c_out, c_in, kh, kw):
-        raise Feedback(f"{label} has shape {tuple(grad_w.shape)}, expected {(c_out, c_in, kh, kw)}."
-                       f"\nLikely mistake: grad_w was not summed over the batch: all N images share "
-                       f"the same weights, so their contributions add up into one gradient.")
-    check_array(grad_w, label, shape=(c_out, c_in, kh, kw), dtype="floating", kind="tensor")
-    _, want_w, _ = _reference_grads(x, weight, grad_out, s, p)
-    diagnoses = []
-    if n > 1:
-        diagnoses.append(("grad_w was averaged over the batch instead of summed: the images share "
-                          "the weights, so the gradient is the sum of their contributions",
-                          want_w / n))
-        diagnoses.append(("grad_w was not summed over the batch: it holds the first image's "
-                          "contribution only",
-                          _reference_grads(x[:1], weight, grad_out[:1], s, p)[1]))
-        diagnoses.append(("grad_w was not summed over the batch: it holds the last image's "
-                          "contribution only",
-                          _reference_grads(x[-1:], weight, grad_out[-1:], s, p)[1]))
-    if kh > 1 or kw > 1:
-        diagnoses.append(("grad_w is flipped: grad_w[o, c, u, v] pairs grad_out[n, o, i, j] with "
-                          "x_padded[n, c, i*stride + u, j*stride + v], without flipping",
-                          torch.flip(want_w, (2, 3))))
-    if s > 1:
-        diagnoses.append((f"the stride was ignored in the backward pass: the patch of output "
-                          f"position (i, j) starts at row i*stride and column j*stride (stride={s})",
-                          _stride_ignored_grads(x, weight, grad_out, s, p)[1]))
-    assert_close(grad_w, want_w, label + _where(config), rtol=RTOL, atol=ATOL, diagnose=diagnoses,
-                 hint="grad_w[o, c, u, v] sums grad_out[n, o, i, j] * x_padded[n, c, i*stride + u, "
-                      "j*stride + v] over the batch n and the positions i, j.")
+    with localised(VARIATION, _agrees_on(sub, 1), case=_case(config)):
+        check_array(grad_w, label, kind="tensor")
+        if tuple(grad_w.shape) == (n, c_out, c_in, kh, kw):
+            raise Feedback(f"{label} has shape {tuple(grad_w.shape)}, expected {(c_out, c_in, kh, kw)}."
+                           f"\nLikely mistake: grad_w was not summed over the batch: all N images share "
+                           f"the same weights, so their contributions add up into one gradient.")
+        check_array(grad_w, label, shape=(c_out, c_in, kh, kw), dtype=_precision(x), kind="tensor")
+        _, want_w, _ = _reference_grads(x, weight, grad_out, s, p)
+        diagnoses = []
+        if n > 1:
+            diagnoses.append(("grad_w was averaged over the batch instead of summed: the images share "
+                              "the weights, so the gradient is the sum of their contributions",
+                              want_w / n))
+            diagnoses.append(("grad_w was not summed over the batch: it holds the first image's "
+                              "contribution only",
+                              _reference_grads(x[:1], weight, grad_out[:1], s, p)[1]))
+            diagnoses.append(("grad_w was not summed over the batch: it holds the last image's "
+                              "contribution only",
+                              _reference_grads(x[-1:], weight, grad_out[-1:], s, p)[1]))
+        if kh > 1 or kw > 1:
+            diagnoses.append(("grad_w is flipped: grad_w[o, c, u, v] pairs grad_out[n, o, i, j] with "
+                              "x_padded[n, c, i*stride + u, j*stride + v], without flipping",
+                              torch.flip(want_w, (2, 3))))
+        if s > 1:
+            diagnoses.append((f"the stride was ignored in the backward pass: the patch of output "
+                              f"position (i, j) starts at row i*stride and column j*stride (stride={s})",
+                              _stride_ignored_grads(x, weight, grad_out, s, p)[1]))
+        assert_close(grad_w, want_w, label + _where(config), rtol=RTOL, atol=ATOL, diagnose=diagnoses,
+                     hint="grad_w[o, c, u, v] sums grad_out[n, o, i, j] * x_padded[n, c, i*stride + u, "
+                          "j*stride + v] over the batch n and the positions i, j.")
 
 
 @pytest.mark.points(2)
@@ -228,7 +275,7 @@ def test_grad_b(sub):
             raise Feedback(f"{label} has shape {shape}, expected {(c_out,)}.\nLikely mistake: grad_b "
                            f"was summed over the batch only: the bias is added at every position, so "
                            f"sum over the height and width axes too.")
-        check_array(grad_b, label, shape=(c_out,), dtype="floating", kind="tensor")
+        check_array(grad_b, label, shape=(c_out,), dtype=_precision(x), kind="tensor")
         want_b = _reference_grads(x, weight, grad_out, s, p)[2]
         diagnoses = [("grad_b was averaged instead of summed: the gradient of a sum of outputs "
                       "is the sum of their gradients", want_b / (n * h_out * w_out))]

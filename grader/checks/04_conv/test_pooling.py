@@ -7,6 +7,8 @@ import torch
 
 from grader.checks.probes import backward_probe
 from grader.checks.helpers import Feedback, assert_close, assert_unchanged, check_array, randn
+from grader.checks.diagnose import shape_finding
+from grader.checks.localise import Variation, localised
 from grader.checks.plain import graph_tensor
 
 # Oracles.
@@ -30,6 +32,34 @@ CONFIGS = [
     (1, 2, 13, 8, 4, 3),
     (2, 3, 11, 10, 3, 3),
 ]
+
+
+# Where a failing case turns wrong: from the simplest pooling, one parameter at a time.
+VARIATION = Variation(
+    simplest=dict(batch=1, channels=1, height=6, width=6, kernel_size=2, stride=None),
+    steps=dict(batch=(2,), channels=(3,), height=(8,), width=(7,), kernel_size=(3,), stride=(1,)),
+    advice=dict(batch="look at how the batch axis is handled (code that assumes one image?)",
+                channels="pool every channel on its own",
+                height="a non-square input: H is x.shape[2] and W is x.shape[3]; check which you use where",
+                width="a width the windows do not divide: the last incomplete window is dropped"
+                      " (W_out = (W - kernel_size) // stride + 1)",
+                kernel_size="look at how the window's size follows kernel_size",
+                stride="a stride other than kernel_size: windows overlap; step i * stride, and"
+                       " H_out = (H - kernel_size) // stride + 1"))
+
+
+def _agrees_on(sub, fn):
+    """Whether the learner's pooling equals the reference on one case (for the search)."""
+    def right(case) -> bool:
+        config = tuple(case.values())
+        x = _inputs(config, seed=4243)
+        k, s = config[4], config[5]
+        f = getattr(sub, fn)
+        out = f(x.clone(), k) if s is None else f(x.clone(), k, s)
+        want = _ref_max_pool2d(x, k, s) if fn == "max_pool2d" else torch.neg(_ref_max_pool2d(torch.neg(x), k, s))
+        return (isinstance(out, torch.Tensor) and tuple(out.shape) == tuple(want.shape)
+                and bool(torch.allclose(out.double(), want.double(), rtol=RTOL, atol=ATOL)))
+    return right
 
 
 def _ids(config):
@@ -100,7 +130,8 @@ def _check_output(out, config, name, x, sign=1.0):
     if len(got) == 4 and got[:2] == want[:2]:
         raise Feedback(f"{msg}\nWhat the numbers show: the spatial size is {got[2:]}; with floor mode"
                        f" H_out = (H - kernel_size) // stride + 1 = {want[2]} and W_out = {want[3]}.")
-    raise Feedback(msg)
+    finding = shape_finding(got, want, axis_names={2: "H_out", 3: "W_out"})
+    raise Feedback(msg + (f"\nWhat the numbers show: {finding.text}." if finding else ""))
 
 
 def _inputs(config, seed, dtype=torch.float32):
@@ -153,11 +184,12 @@ def test_max_pool_matches_reference(sub, config):
     x_in = x.clone()
     name = _call_name("max_pool2d", config)
     out = _call(sub, "max_pool2d", x_in, config)
-    _check_output(out, config, name, x)
-    assert_close(out, _ref_max_pool2d(x, k, s), name, rtol=RTOL, atol=ATOL,
-                 diagnose=_max_diagnoses(x, k, k if s is None else s),
-                 hint="out[n, c, i, j] is the maximum of x[n, c, i*stride + u, j*stride + v] over "
-                      "u, v < kernel_size.")
+    with localised(VARIATION, _agrees_on(sub, "max_pool2d"), case=dict(zip(VARIATION.simplest, config))):
+        _check_output(out, config, name, x)
+        assert_close(out, _ref_max_pool2d(x, k, s), name, rtol=RTOL, atol=ATOL,
+                     diagnose=_max_diagnoses(x, k, k if s is None else s),
+                     hint="out[n, c, i, j] is the maximum of x[n, c, i*stride + u, j*stride + v] over "
+                          "u, v < kernel_size.")
     assert_unchanged(x, x_in, "x", mistake="an in-place operation on the input; work on new tensors")
 
 
@@ -170,11 +202,12 @@ def test_min_pool_matches_reference(sub, config):
     x_in = x.clone()
     name = _call_name("min_pool2d", config)
     out = _call(sub, "min_pool2d", x_in, config)
-    _check_output(out, config, name, x, -1.0)
-    assert_close(out, torch.neg(_ref_max_pool2d(torch.neg(x), k, s)), name, rtol=RTOL, atol=ATOL,
-                 diagnose=_min_diagnoses(x, k, k if s is None else s),
-                 hint="out[n, c, i, j] is the minimum of x[n, c, i*stride + u, j*stride + v] over "
-                      "u, v < kernel_size.")
+    with localised(VARIATION, _agrees_on(sub, "min_pool2d"), case=dict(zip(VARIATION.simplest, config))):
+        _check_output(out, config, name, x, -1.0)
+        assert_close(out, torch.neg(_ref_max_pool2d(torch.neg(x), k, s)), name, rtol=RTOL, atol=ATOL,
+                     diagnose=_min_diagnoses(x, k, k if s is None else s),
+                     hint="out[n, c, i, j] is the minimum of x[n, c, i*stride + u, j*stride + v] over "
+                          "u, v < kernel_size.")
     assert_unchanged(x, x_in, "x", mistake="an in-place operation on the input; work on new tensors")
 
 

@@ -12,7 +12,6 @@ from grader.checks.probes import layer_facts, load_state, parameter_backward
 from collections import Counter as _Counter
 from torch.nn import RNN as _RNN
 from torch.nn import RNNCell as _RNNCell
-from torch.nn import Module as _Module
 
 _sorted = sorted
 
@@ -52,7 +51,8 @@ def test_tokenize(sub, text, want, cased, punctuated):
     message = f"{name} returned {_show(got)}, expected {_show(want)}."
     if got == punctuated or got == text.split():
         message += (" Likely mistake: the tokenizer keeps punctuation; split into words "
-                    "(e.g. re.findall(r\"\\w+\", ...)) rather than on whitespace.")
+                    "(e.g. re.findall(r\"[^\\W_]+(?:'[^\\W_]+)*\", text.lower())) rather than on "
+                    "whitespace.")
     elif got == cased:
         message += " Likely mistake: the tokenizer keeps the case; lower-case the text first."
     elif "" in got:
@@ -136,15 +136,16 @@ def _check_vocab(got, texts, min_freq, name):
     raise Feedback("\n".join(lines))
 
 
-VOCAB_EXAMPLE = [["b", "a", "c"], ["a", "c", "d"]]
+# First seen d, c, a, b: ties broken by first appearance (Counter.most_common) give c, a, d, b.
+VOCAB_EXAMPLE = [["d", "c", "a"], ["c", "a", "b"]]
 
 
 @pytest.mark.points(2)
 def test_build_vocab_worked_example(sub):
-    """build_vocab([["b", "a", "c"], ["a", "c", "d"]]) -> <pad> 0, <unk> 1, a 2, c 3, b 4, d 5."""
+    """build_vocab([["d", "c", "a"], ["c", "a", "b"]]) -> <pad> 0, <unk> 1, a 2, c 3, b 4, d 5."""
     texts = [list(t) for t in VOCAB_EXAMPLE]
     got = sub.build_vocab(texts)
-    _check_vocab(got, VOCAB_EXAMPLE, 1, 'build_vocab([["b", "a", "c"], ["a", "c", "d"]])')
+    _check_vocab(got, VOCAB_EXAMPLE, 1, 'build_vocab([["d", "c", "a"], ["c", "a", "b"]])')
     if texts != VOCAB_EXAMPLE:
         raise Feedback("build_vocab modified the caller's lists of tokens.")
 

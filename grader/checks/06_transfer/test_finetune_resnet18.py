@@ -4,10 +4,22 @@ Oracles: torchvision's resnet18 (built here, with weights=None: nothing is downl
 and evaluation loops written here with torch.nn.functional.cross_entropy, and a small synthetic
 task (images whose class is their colour) that a frozen random backbone plus a trained fc
 learns in a few epochs. Images are 32 x 32 to keep every check fast on a CPU.
+
+What runs in the learner's process (the snippets below, with sub.run): the learner's functions,
+and the objects they work on, built there: the reference ResNet18 (frozen backbone, new fc), whose
+backbone both sides build from the same seed and whose fc the judge sends; the data loaders (from
+the images the judge sends); the optimizers; the pretend CUDA/MPS availability for pick_device;
+the spies that stand in for build_model, train_one_epoch and pick_device inside fine_tune (the
+learner's own code calls them); the weights marker; the hooks that record what reaches the model.
+The images, the reference loops, the expected losses, weights, accuracies and the model's state
+before a call stay here.
+
+"Moved to device": without a GPU, grader/simdevice.py replays a GPU's rules on the CPU in the
+learner's process (batches in host memory, the model on a pretend device), and
+grader/checks/devices.py turns what it recorded into feedback. On a machine with CUDA, the checks
+marked requires("cuda") run the learner's functions on the GPU.
 """
-# Not yet written for the judge's boundary: these checks run in the learner's process
-# (grader/inprocess.py), with the recording tripwire.
-IN_LEARNER_PROCESS = True
+from __future__ import annotations
 
 import copy
 
@@ -16,77 +28,287 @@ import torch
 import torch.nn.functional as F
 import torchvision
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
 
-from grader.checks.devices import SIM_DEVICE, Simulated, on_host, same_device_error
-from grader.checks.helpers import (Feedback, assert_close, check_float, describe, randn, record_curve,
-                                   torch_generator)
+from grader.checks.probes import on_sim_device
+from grader.checks.devices import same_device_error, verdict
+from grader.checks.helpers import (Feedback, assert_close, check_float, describe, is_tensor, randn,
+                                   record_curve)
 from grader.checks.isolate import swapped
+from grader.judge import LearnerError, is_remote
 
-# Bound at import, before any submission is loaded (it may reassign module attributes).
-_resnet18 = torchvision.models.resnet18
-_ResNet = torchvision.models.ResNet
-_Linear = nn.Linear
-_Module = nn.Module
-_Optimizer = torch.optim.Optimizer
-_SGD = torch.optim.SGD
-_cross_entropy = F.cross_entropy
-_deepcopy = copy.deepcopy
-_no_grad = torch.no_grad
-_tensor = torch.tensor
-_arange = torch.arange
-_equal = torch.equal
-_allclose = torch.allclose
-_Tensor = torch.Tensor
-_device = torch.device
-_DataLoader = DataLoader
-_TensorDataset = TensorDataset
-_cuda_is_available = torch.cuda.is_available
-_mps_is_available = torch.backends.mps.is_available
-_mps_is_built = torch.backends.mps.is_built
-
-CPU = _device("cpu")
+CPU = torch.device("cpu")
 SIZE = 32                      # image side: ResNet18 still works (its last feature map is 1 x 1)
-MEAN = _tensor([0.485, 0.456, 0.406]).view(3, 1, 1)
-STD = _tensor([0.229, 0.224, 0.225]).view(3, 1, 1)
-COLOURS = _tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 1.0, 0.0],
-                   [1.0, 0.0, 1.0]])
+MEAN = torch.tensor([0.485, 0.456, 0.406]).view(3, 1, 1)
+STD = torch.tensor([0.229, 0.224, 0.225]).view(3, 1, 1)
+COLOURS = torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 1.0, 0.0],
+                        [1.0, 0.0, 1.0]])
 
+
+# --- what runs in the learner's process (grader/judge.py: sub.run) ------------------------------
+# ruff: noqa: F821 - sub, torch, nn, F, math and simdevice are the learner's process's names there
+
+def resnet_there(num_classes, seed, fc_weight, fc_bias, train=True, unfreeze=(), device=None):
+    """The reference ResNet18 (reference_model, below): the backbone from torch.manual_seed(seed),
+    frozen; a new fc with the judge's weights; the layers named in `unfreeze` trainable; a handle."""
+    import torchvision
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = torchvision.models.resnet18(weights=None)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    model.fc = nn.Linear(512, num_classes)
+    with torch.no_grad():
+        model.fc.weight.copy_(fc_weight)
+        model.fc.bias.copy_(fc_bias)
+    for name in unfreeze:
+        for p in getattr(model, name).parameters():
+            p.requires_grad_(True)
+    model.train(train)
+    return model if device is None else model.to(device)
+
+
+def loader_there(images, labels, batch_size, shuffle_seed=None):
+    """A DataLoader over (images, labels), shuffled by a generator seeded with shuffle_seed if given; a handle."""
+    from torch.utils.data import DataLoader, TensorDataset
+    generator = None
+    if shuffle_seed is not None:
+        generator = torch.Generator()
+        generator.manual_seed(shuffle_seed)
+    return DataLoader(TensorDataset(images, labels), batch_size=batch_size,
+                      shuffle=shuffle_seed is not None, generator=generator)
+
+
+def sgd_there(model, lr):
+    """torch.optim.SGD over the model's trainable parameters; a handle."""
+    return torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=lr)
+
+
+def pick_device_pretending(cuda, mps):
+    """sub.pick_device() with torch.cuda.is_available() answering `cuda` and MPS's `mps`, then restored."""
+    saved = torch.cuda.is_available, torch.backends.mps.is_available, torch.backends.mps.is_built
+    torch.cuda.is_available = lambda: cuda
+    torch.backends.mps.is_available = lambda: mps
+    torch.backends.mps.is_built = lambda: mps
+    try:
+        return sub.pick_device()
+    finally:
+        torch.cuda.is_available, torch.backends.mps.is_available, torch.backends.mps.is_built = saved
+
+
+def type_name(obj):
+    return type(obj).__name__
+
+
+def model_kind(model):
+    """Is it an nn.Module, is it a torchvision ResNet, its type's name."""
+    import torchvision
+    return {"module": isinstance(model, nn.Module), "resnet": isinstance(model, torchvision.models.ResNet),
+            "type": type(model).__name__}
+
+
+def fc_facts(model):
+    """The model's fc: its type's name (None: no fc), whether it is an nn.Linear, its sizes, whether
+    its weight and bias require grad, whether it has a bias."""
+    fc = getattr(model, "fc", None)
+    facts = {"type": None if fc is None else type(fc).__name__, "linear": isinstance(fc, nn.Linear)}
+    if facts["linear"]:
+        facts.update(sizes=[fc.in_features, fc.out_features], bias=fc.bias is not None,
+                     trainable=bool(fc.weight.requires_grad and (fc.bias is None or fc.bias.requires_grad)))
+    return facts
+
+
+def logits_of(model, images):
+    """model(images) in eval mode, without history."""
+    model.eval()
+    with torch.no_grad():
+        out = model(images)
+    return out.detach() if isinstance(out, torch.Tensor) else out
+
+
+def parameter_flags(model):
+    """[name, requires_grad] for each of the model's parameters, in order."""
+    return [[name, bool(p.requires_grad)] for name, p in model.named_parameters()]
+
+
+def state_shapes(model):
+    """The shape of each state_dict entry."""
+    return {k: list(v.shape) for k, v in model.state_dict().items()}
+
+
+def optimizer_holds(optimizer, model):
+    """Is it a torch.optim.Optimizer; the names of the model's parameters it holds (in the model's
+    order), how many tensors it holds and how many distinct ones; each group's learning rate."""
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        return {"optimizer": False}
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    ids = {id(p) for p in params}
+    return {"optimizer": True, "held": [name for name, p in model.named_parameters() if id(p) in ids],
+            "count": len(params), "distinct": len(ids), "lrs": [group.get("lr") for group in optimizer.param_groups]}
+
+
+def state_entries(model, keys):
+    """The model's state_dict entries named in `keys` (those it has), on the CPU."""
+    state = model.state_dict()
+    return {k: state[k].detach().cpu() for k in keys if k in state}
+
+
+def state_summary(model):
+    """The model's state after a call: its buffers and trainable parameters whole, the float64 sum
+    of every other parameter (the judge compares them with the state it built)."""
+    trainable = {name for name, p in model.named_parameters() if p.requires_grad}
+    buffers = {name for name, _ in model.named_buffers()}
+    return {k: v.detach().cpu() if k in trainable or k in buffers else float(torch.sum(v.detach(), dtype=torch.float64))
+            for k, v in model.state_dict().items()}
+
+
+def model_spy(model):
+    """Hooks on the model that record the device of every batch reaching it and whether each output
+    requires grad; the recorder (a handle): model_spy_records reads it and removes the hooks."""
+    class Spy:
+        def __init__(self):
+            self.devices, self.requires_grad = [], []
+
+        def before(self, module, args):
+            if args and isinstance(args[0], torch.Tensor):
+                self.devices.append(args[0].device.type)
+
+        def after(self, module, args, output):
+            self.requires_grad.append(bool(getattr(output, "requires_grad", False)))
+
+    spy = Spy()
+    spy.hooks = [model.register_forward_pre_hook(spy.before), model.register_forward_hook(spy.after)]
+    return spy
+
+
+def model_spy_records(spy):
+    """What the spy recorded: {"devices": [...], "requires_grad": [...]}; its hooks removed."""
+    for hook in spy.hooks:
+        hook.remove()
+    return {"devices": list(spy.devices), "requires_grad": list(spy.requires_grad)}
+
+
+def predicted_classes(model, loader):
+    """The classes the model predicts for the loader's images, in order, in eval mode without history."""
+    model.eval()
+    with torch.no_grad():
+        return torch.cat([model(images).argmax(1).cpu() for images, _ in loader])
+
+
+def parameter_devices(model):
+    """The device types of the model's parameters (None: not an nn.Module)."""
+    if not isinstance(model, nn.Module):
+        return None
+    return sorted({p.device.type for p in model.parameters()})
+
+
+def recording_pick_device():
+    """A pick_device that answers the cpu and counts its calls (its .calls); a handle."""
+    def pick_device():
+        pick_device.calls.append(1)
+        return torch.device("cpu")
+    pick_device.calls = []
+    return pick_device
+
+
+def fine_tune_spies():
+    """(a marker standing for weights="IMAGENET1K_V1", a build_model that records whether it was
+    given the marker and builds the learner's model with weights=None (nothing downloads), a
+    train_one_epoch that records the optimizer it is given and runs the learner's); handles."""
+    class Weights:
+        def __repr__(self):
+            return "<the weights given to fine_tune>"
+
+    marker = Weights()
+    build_model, train_one_epoch = sub.build_model, sub.train_one_epoch
+
+    def spying_build_model(num_classes, weights=None):
+        spying_build_model.built_with.append([weights is marker, repr(weights)])
+        return build_model(num_classes, weights=None)
+
+    def spying_train_one_epoch(model, loader, optimizer, device):
+        spying_train_one_epoch.optimizers.append(optimizer)
+        return train_one_epoch(model, loader, optimizer, device)
+
+    spying_build_model.built_with, spying_train_one_epoch.optimizers = [], []
+    return marker, spying_build_model, spying_train_one_epoch
+
+
+def first_optimizer_lrs(spying_train_one_epoch):
+    """The learning rates of the first optimizer the spying train_one_epoch was given (None: never called)."""
+    if not spying_train_one_epoch.optimizers:
+        return None
+    return [group.get("lr") for group in getattr(spying_train_one_epoch.optimizers[0], "param_groups", [])]
+
+
+def device_recording_build_model():
+    """A build_model that builds the learner's model and records the device of every batch reaching
+    it (its .devices); a handle."""
+    build_model = sub.build_model
+
+    def spying_build_model(*args, **kwargs):
+        model = build_model(*args, **kwargs)
+
+        def record(module, inputs):
+            if inputs and isinstance(inputs[0], torch.Tensor):
+                spying_build_model.devices.append(inputs[0].device.type)
+        model.register_forward_pre_hook(record)
+        return model
+
+    spying_build_model.devices = []
+    return spying_build_model
+
+
+# --- the judge's side: data, the reference model and loops --------------------------------------
 
 def colour_images(n, seed, classes=4, size=SIZE):
     """n normalised images (n, 3, size, size) whose class is their colour, plus labels (n,)."""
-    labels = _arange(n) % classes
+    labels = torch.arange(n) % classes
     pixels = COLOURS[labels].view(n, 3, 1, 1) * 0.8 + 0.1 + 0.1 * randn(n, 3, size, size, seed=seed)
     return (pixels - MEAN) / STD, labels
 
 
-def loader(images, labels, batch_size, shuffle_seed=None):
-    generator = torch_generator(shuffle_seed) if shuffle_seed is not None else None
-    return _DataLoader(_TensorDataset(images, labels), batch_size=batch_size,
-                       shuffle=shuffle_seed is not None, generator=generator)
+def fc_init(num_classes, seed):
+    """The new fc's starting weight and bias (the judge's reference and the learner's copy alike)."""
+    return randn(num_classes, 512, seed=seed) * 0.05, randn(num_classes, seed=seed + 1) * 0.05
 
 
 def reference_model(num_classes, seed):
-    """ResNet18 as the exercise asks for it, built here: frozen backbone, new fc."""
-    model = _resnet18(weights=None)
+    """ResNet18 as the exercise asks for it, built here: frozen backbone (seeded), new fc."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = torchvision.models.resnet18(weights=None)
     for p in model.parameters():
         p.requires_grad_(False)
-    model.fc = _Linear(512, num_classes)
-    with _no_grad():
-        model.fc.weight.copy_(randn(num_classes, 512, seed=seed) * 0.05)
-        model.fc.bias.copy_(randn(num_classes, seed=seed + 1) * 0.05)
+    model.fc = nn.Linear(512, num_classes)
+    weight, bias = fc_init(num_classes, seed)
+    with torch.no_grad():
+        model.fc.weight.copy_(weight)
+        model.fc.bias.copy_(bias)
     return model
 
 
+def learner_model(sub, num_classes, seed, **kwargs):
+    """The same model in the learner's process (a handle): same backbone seed, same fc weights."""
+    return sub.run(resnet_there, num_classes, seed, *fc_init(num_classes, seed), **kwargs)
+
+
+def parameter_names():
+    """The parameter names of resnet18 with a new fc, in order (built on the meta device)."""
+    with torch.device("meta"):
+        model = torchvision.models.resnet18(weights=None)
+        model.fc = nn.Linear(512, 2)
+    return [name for name, _ in model.named_parameters()]
+
+
 def reference_epoch(model, batches, lr, *, zero_grad=True, train_mode=True):
-    """One epoch of SGD on model.fc (the oracle); returns the mean batch loss."""
+    """One epoch of SGD on model.fc (the oracle); returns the batch losses."""
     model.train(train_mode)
-    optimizer = _SGD([p for p in model.parameters() if p.requires_grad], lr=lr)
+    optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=lr)
     losses = []
     for images, labels in batches:
         if zero_grad:
             optimizer.zero_grad()
-        loss = _cross_entropy(model(images), labels)
+        loss = F.cross_entropy(model(images), labels)
         loss.backward()
         optimizer.step()
         losses.append(float(loss.detach()))
@@ -95,47 +317,42 @@ def reference_epoch(model, batches, lr, *, zero_grad=True, train_mode=True):
 
 def reference_accuracy(model, batches, *, eval_mode=True):
     model.train(not eval_mode)
-    with _no_grad():
+    with torch.no_grad():
         right = [int((model(x).argmax(1) == y).sum()) for x, y in batches]
     return right
 
 
-def buffers(model):
-    return {k: v.clone() for k, v in model.state_dict().items()}
+def close_or_diagnosed(actual, expected, name, *, diagnose, **kwargs):
+    """assert_close, with the classic mistakes (`diagnose()`, replayed by the oracle) worked out
+    only for a result that disagrees: a result that agrees passes whatever they are."""
+    try:
+        assert_close(actual, expected, name, **kwargs)
+    except Feedback:
+        assert_close(actual, expected, name, diagnose=diagnose(), **kwargs)
+
+
+def described(sub, x):
+    """describe(x); for an object of the learner's (a handle), its type's name."""
+    return f"a {sub.run(type_name, x)}" if is_remote(x) else describe(x)
+
+
+def error_text(exc):
+    """'Type: message' of an exception (a LearnerError reads so already)."""
+    return str(exc) if isinstance(exc, LearnerError) else f"{type(exc).__name__}: {exc}"
 
 
 # --- pick_device ----------------------------------------------------------------------------
-
-class _Pretend:
-    """Pretend that CUDA and MPS are (not) available, restoring the real functions after."""
-
-    def __init__(self, cuda, mps):
-        self.cuda, self.mps = cuda, mps
-
-    def __enter__(self):
-        torch.cuda.is_available = lambda: self.cuda
-        torch.backends.mps.is_available = lambda: self.mps
-        torch.backends.mps.is_built = lambda: self.mps
-        return self
-
-    def __exit__(self, *exc):
-        torch.cuda.is_available = _cuda_is_available
-        torch.backends.mps.is_available = _mps_is_available
-        torch.backends.mps.is_built = _mps_is_built
-        return False
-
 
 @pytest.mark.points(1)
 @pytest.mark.parametrize("cuda, mps, want", [(True, True, "cuda"), (True, False, "cuda"),
                                               (False, True, "mps"), (False, False, "cpu")])
 def test_pick_device(sub, cuda, mps, want):
     """pick_device prefers cuda, then mps, then the cpu."""
-    with _Pretend(cuda, mps):
-        got = sub.pick_device()
+    got = sub.run(pick_device_pretending, cuda, mps)
     situation = (f"with CUDA {'available' if cuda else 'unavailable'} and MPS"
                  f" {'available' if mps else 'unavailable'}")
-    if not isinstance(got, _device):
-        raise Feedback(f"pick_device() {situation} returned {describe(got)}; return a"
+    if not isinstance(got, torch.device):
+        raise Feedback(f"pick_device() {situation} returned {described(sub, got)}; return a"
                        f" torch.device, e.g. torch.device({want!r}).")
     if got.type != want:
         mistake = ""
@@ -151,48 +368,49 @@ def test_pick_device(sub, cuda, mps, want):
 # --- build_model ----------------------------------------------------------------------------
 
 def built(sub, num_classes):
+    """build_model(num_classes): the model (a handle) and model_kind's facts."""
     model = sub.build_model(num_classes)
-    if not isinstance(model, _Module):
-        raise Feedback(f"build_model({num_classes}) should return an nn.Module, got {describe(model)}.")
-    return model
+    kind = sub.run(model_kind, model)
+    if not kind["module"]:
+        raise Feedback(f"build_model({num_classes}) should return an nn.Module, got {described(sub, model)}.")
+    return model, kind
 
 
 @pytest.mark.points(2)
 @pytest.mark.parametrize("num_classes", [5, 2])
 def test_build_model_new_head(sub, num_classes):
     """build_model replaces fc by a trainable nn.Linear(512, num_classes)."""
-    model = built(sub, num_classes)
-    fc = getattr(model, "fc", None)
-    if not isinstance(fc, _Linear):
-        raise Feedback(f"build_model({num_classes}).fc should be an nn.Linear, got {describe(fc)}.")
-    if (fc.in_features, fc.out_features) == (512, 1000):
+    model, _ = built(sub, num_classes)
+    fc = sub.run(fc_facts, model)
+    if not fc["linear"]:
+        got = describe(None) if fc["type"] is None else f"a {fc['type']}"
+        raise Feedback(f"build_model({num_classes}).fc should be an nn.Linear, got {got}.")
+    in_features, out_features = fc["sizes"]
+    if (in_features, out_features) == (512, 1000):
         raise Feedback(f"build_model({num_classes}).fc is still ImageNet's Linear(512, 1000)."
                        " Likely mistake: fc was not replaced; set"
                        " model.fc = nn.Linear(512, num_classes).")
-    if (fc.in_features, fc.out_features) != (512, num_classes):
-        raise Feedback(f"build_model({num_classes}).fc is Linear({fc.in_features},"
-                       f" {fc.out_features}), expected Linear(512, {num_classes}).")
-    if not (fc.weight.requires_grad and (fc.bias is None or fc.bias.requires_grad)):
+    if (in_features, out_features) != (512, num_classes):
+        raise Feedback(f"build_model({num_classes}).fc is Linear({in_features},"
+                       f" {out_features}), expected Linear(512, {num_classes}).")
+    if not fc["trainable"]:
         raise Feedback(f"build_model({num_classes}).fc is frozen (requires_grad False); the new"
                        " head is the part that learns. Freeze the backbone first, then replace fc.")
-    if fc.bias is None:
+    if not fc["bias"]:
         raise Feedback(f"build_model({num_classes}).fc has no bias; use nn.Linear(512, num_classes).")
-    model.eval()
     for n in (1, 3):
-        images = randn(n, 3, SIZE, SIZE, seed=40 + n)
-        with _no_grad():
-            out = model(images)
-        if not isinstance(out, _Tensor) or tuple(out.shape) != (n, num_classes):
+        out = sub.run(logits_of, model, randn(n, 3, SIZE, SIZE, seed=40 + n))
+        if not is_tensor(out) or tuple(out.shape) != (n, num_classes):
             raise Feedback(f"build_model({num_classes}) maps images ({n}, 3, {SIZE}, {SIZE}) to"
-                           f" {describe(out)}, expected logits of shape ({n}, {num_classes}).")
+                           f" {described(sub, out)}, expected logits of shape ({n}, {num_classes}).")
 
 
 @pytest.mark.points(2)
 def test_build_model_frozen_backbone(sub):
     """build_model freezes every backbone parameter (requires_grad False), not fc."""
-    model = built(sub, 4)
-    params = list(model.named_parameters())
-    trainable = [name for name, p in params if p.requires_grad]
+    model, _ = built(sub, 4)
+    params = sub.run(parameter_flags, model)
+    trainable = [name for name, requires_grad in params if requires_grad]
     backbone = [name for name, _ in params if not name.startswith("fc.")]
     if not backbone:
         raise Feedback("build_model(4) has no backbone parameters; build it with"
@@ -213,15 +431,15 @@ def test_build_model_frozen_backbone(sub):
 @pytest.mark.points(1)
 def test_build_model_is_resnet18(sub):
     """build_model builds torchvision's resnet18 (every layer, every shape)."""
-    model = built(sub, 3)
-    if not isinstance(model, _ResNet):
-        raise Feedback(f"build_model(3) returned a {type(model).__name__}; build it with"
+    model, kind = built(sub, 3)
+    if not kind["resnet"]:
+        raise Feedback(f"build_model(3) returned a {kind['type']}; build it with"
                        " torchvision.models.resnet18(weights=weights) and change its fc.")
-    with _device("meta"):   # the reference architecture, without allocating it
-        oracle = _resnet18(weights=None)
-        oracle.fc = _Linear(512, 3)
+    got = {k: tuple(v) for k, v in sub.run(state_shapes, model).items()}
+    with torch.device("meta"):   # the reference architecture, without allocating it
+        oracle = torchvision.models.resnet18(weights=None)
+        oracle.fc = nn.Linear(512, 3)
     want = {k: tuple(v.shape) for k, v in oracle.state_dict().items()}
-    got = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     if got != want:
         differ = sorted(k for k in set(want) | set(got) if want.get(k) != got.get(k))
         raise Feedback(f"build_model(3) differs from resnet18 with a Linear(512, 3) head in"
@@ -231,31 +449,32 @@ def test_build_model_is_resnet18(sub):
 
 # --- make_optimizer -------------------------------------------------------------------------
 
-def optimizer_params(optimizer, call):
-    if not isinstance(optimizer, _Optimizer):
-        raise Feedback(f"{call} should return a torch.optim.Optimizer, got {describe(optimizer)}.")
-    return [p for group in optimizer.param_groups for p in group["params"]]
+def optimizer_facts(sub, optimizer, model, call):
+    facts = sub.run(optimizer_holds, optimizer, model)
+    if not facts["optimizer"]:
+        raise Feedback(f"{call} should return a torch.optim.Optimizer, got {described(sub, optimizer)}.")
+    return facts
 
 
 @pytest.mark.points(2)
 def test_make_optimizer_trainable_only(sub):
     """make_optimizer holds exactly the trainable parameters (fc), with the given lr."""
-    model = reference_model(3, seed=1)
+    model = learner_model(sub, 3, seed=1)
     call = "make_optimizer(model, lr=0.02)"
-    optimizer = sub.make_optimizer(model, lr=0.02)
-    params = optimizer_params(optimizer, call)
-    ids = {id(p) for p in params}
-    frozen = [name for name, p in model.named_parameters() if id(p) in ids and not p.requires_grad]
+    facts = optimizer_facts(sub, sub.make_optimizer(model, lr=0.02), model, call)
+    held = facts["held"]
+    trainable = ["fc.weight", "fc.bias"]
+    frozen = [name for name in held if name not in trainable]
     if frozen:
-        raise Feedback(f"{call} holds {len(params)} parameter tensors, {len(frozen)} of them"
+        raise Feedback(f"{call} holds {facts['count']} parameter tensors, {len(frozen)} of them"
                        f" frozen (e.g. {frozen[0]!r}). Likely mistake: the optimizer was given all"
                        " parameters; give it only those with requires_grad True.")
-    missing = [name for name, p in model.named_parameters() if p.requires_grad and id(p) not in ids]
+    missing = [name for name in trainable if name not in held]
     if missing:
         raise Feedback(f"{call} does not hold the trainable parameters {missing}.")
-    if len(params) != len(ids):
+    if facts["count"] != facts["distinct"]:
         raise Feedback(f"{call} holds some parameters twice.")
-    lrs = sorted({group.get("lr") for group in optimizer.param_groups})
+    lrs = sorted(set(facts["lrs"]))
     if lrs != [0.02]:
         raise Feedback(f"{call} has learning rate(s) {lrs}, expected 0.02: pass lr=lr.")
 
@@ -263,16 +482,15 @@ def test_make_optimizer_trainable_only(sub):
 @pytest.mark.points(1)
 def test_make_optimizer_follows_requires_grad(sub):
     """make_optimizer takes every parameter with requires_grad True (here fc and layer4)."""
-    model = reference_model(3, seed=2)
-    for p in model.layer4.parameters():
-        p.requires_grad_(True)
+    model = learner_model(sub, 3, seed=2, unfreeze=["layer4"])
     call = "make_optimizer(model with fc and layer4 trainable)"
-    params = optimizer_params(sub.make_optimizer(model), call)
-    want = {id(p) for p in model.parameters() if p.requires_grad}
-    got = {id(p) for p in params}
-    if got != want:
+    facts = optimizer_facts(sub, sub.make_optimizer(model), model, call)
+    want = {name for name in parameter_names() if name.startswith(("fc.", "layer4."))}
+    got = set(facts["held"])
+    foreign = facts["distinct"] - len(got)   # tensors that are none of the model's parameters
+    if got != want or foreign:
         raise Feedback(f"{call} holds {len(got & want)} of the {len(want)} trainable parameter"
-                       f" tensors and {len(got - want)} frozen ones. Select the parameters by"
+                       f" tensors and {len(got - want) + foreign} frozen ones. Select the parameters by"
                        " requires_grad (p for p in model.parameters() if p.requires_grad),"
                        " not by name, so that unfreezing more layers later just works.")
 
@@ -284,43 +502,56 @@ def test_make_optimizer_follows_requires_grad(sub):
 def test_train_one_epoch(sub, n, batch_size):
     """train_one_epoch: one SGD pass in train mode; returns the mean loss; fc learns like the oracle."""
     images, labels = colour_images(n, seed=10 + n, classes=3)
+    lr = 0.5
+    mine = learner_model(sub, 3, seed=n, train=False)   # train_one_epoch must switch to train mode itself
+    optimizer = sub.run(sgd_there, mine, lr)
+    call = f"train_one_epoch (on {n} images in batches of {batch_size})"
+    got = check_float(sub.train_one_epoch(mine, sub.run(loader_there, images, labels, batch_size), optimizer, CPU),
+                      call)
+    # The oracle, after the learner's call. The replays of the classic mistakes only name the
+    # mistake of a result that disagrees: they run only then.
     batches = list(zip(images.split(batch_size), labels.split(batch_size)))
     model = reference_model(3, seed=n)
-    model.eval()        # train_one_epoch must switch to train mode itself
-    mine = _deepcopy(model)
-    initial = model.fc.weight.detach().clone()
-    lr = 0.5
+    model.eval()
+    start = copy.deepcopy(model)
     losses = reference_epoch(model, batches, lr)
-    wrong = {"no_zero": _deepcopy(mine), "eval": _deepcopy(mine)}
-    wrong_losses = reference_epoch(wrong["no_zero"], batches, lr, zero_grad=False)
-    reference_epoch(wrong["eval"], batches, lr, train_mode=False)
-    optimizer = _SGD([p for p in mine.parameters() if p.requires_grad], lr=lr)
-    call = f"train_one_epoch (on {n} images in batches of {batch_size})"
-    got = check_float(sub.train_one_epoch(mine, loader(images, labels, batch_size), optimizer, CPU),
-                      call)
+    wrong = {}
+
+    def replayed(mistake):
+        """(the model, the batch losses) of one epoch with the mistake."""
+        if mistake not in wrong:
+            replay = copy.deepcopy(start)
+            wrong[mistake] = replay, reference_epoch(replay, batches, lr, zero_grad=mistake != "no_zero",
+                                                     train_mode=mistake != "eval")
+        return wrong[mistake]
+
     mean = sum(losses) / len(losses)
-    assert_close(mine.fc.weight, model.fc.weight, f"fc.weight after {call}", rtol=1e-4, atol=1e-6,
-                 diagnose=[("optimizer.zero_grad() is not called before each backward(), so"
-                            " gradients pile up across batches", wrong["no_zero"].fc.weight),
-                           ("the model was not put in train mode (model.train()): batch norm"
-                            " must use the batch statistics while training", wrong["eval"].fc.weight),
-                           ("the optimizer never stepped (call optimizer.step())", initial)],
-                 hint="each batch: optimizer.zero_grad(), loss = cross_entropy(model(x), y),"
-                      " loss.backward(), optimizer.step().")
-    running = [k for k, v in model.state_dict().items() if "running" in k]
-    state = mine.state_dict()
-    if any(not _allclose(state[k], model.state_dict()[k], rtol=1e-4, atol=1e-6) for k in running):
+    running = [k for k in model.state_dict() if "running" in k]
+    state = sub.run(state_entries, mine, ["fc.weight"] + running)
+    close_or_diagnosed(
+        state.get("fc.weight"), model.fc.weight.detach(), f"fc.weight after {call}", rtol=1e-4, atol=1e-6,
+        diagnose=lambda: [("optimizer.zero_grad() is not called before each backward(), so"
+                           " gradients pile up across batches", replayed("no_zero")[0].fc.weight.detach()),
+                          ("the model was not put in train mode (model.train()): batch norm"
+                           " must use the batch statistics while training", replayed("eval")[0].fc.weight.detach()),
+                          ("the optimizer never stepped (call optimizer.step())", start.fc.weight.detach())],
+        hint="each batch: optimizer.zero_grad(), loss = cross_entropy(model(x), y),"
+             " loss.backward(), optimizer.step().")
+    want = model.state_dict()
+    if any(k not in state or not torch.allclose(state[k], want[k], rtol=1e-4, atol=1e-6) for k in running):
         raise Feedback(f"{call}: the batch-norm running statistics differ from one training pass"
                        " in train mode. Call model.train() once at the start, and forward each"
                        " batch once.")
-    assert_close(got, mean, f"the loss returned by {call}", rtol=1e-4, atol=1e-6,
-                 diagnose=[("returned the sum of the batch losses; return their mean", sum(losses)),
-                           ("returned the last batch's loss; return the mean over the batches",
-                            losses[-1]),
-                           ("returned the first batch's loss; return the mean over the batches",
-                            losses[0]),
-                           ("optimizer.zero_grad() is not called before each backward()",
-                            sum(wrong_losses) / len(wrong_losses))])
+    close_or_diagnosed(
+        got, mean, f"the loss returned by {call}", rtol=1e-4, atol=1e-6,
+        sizes={"the number of batches": len(losses), "the number of images": n},
+        diagnose=lambda: [("returned the sum of the batch losses; return their mean", sum(losses)),
+                          ("returned the last batch's loss; return the mean over the batches",
+                           losses[-1]),
+                          ("returned the first batch's loss; return the mean over the batches",
+                           losses[0]),
+                          ("optimizer.zero_grad() is not called before each backward()",
+                           sum(replayed("no_zero")[1]) / len(losses))])
 
 
 # --- evaluate -------------------------------------------------------------------------------
@@ -332,56 +563,71 @@ def test_evaluate_accuracy(sub, n, batch_size):
     model = reference_model(4, seed=20 + n)
     images = randn(n, 3, SIZE, SIZE, seed=30 + n)
     model.eval()
-    with _no_grad():
+    with torch.no_grad():
         predicted = model(images).argmax(1)
     # Make a known number of labels right: the first `right` agree with the predictions.
     right = (2 * n) // 3
     labels = predicted.clone()
     labels[right:] = (labels[right:] + 1) % 4
     batches = list(zip(images.split(batch_size), labels.split(batch_size)))
-    train_right = reference_accuracy(_deepcopy(model), batches, eval_mode=False) if batch_size > 1 else None
-    model.train()       # evaluate must switch to eval mode itself
+    mine = learner_model(sub, 4, seed=20 + n, train=True)   # evaluate must switch to eval mode itself
     call = f"evaluate (on {n} images in batches of {batch_size})"
-    got = check_float(sub.evaluate(model, loader(images, labels, batch_size), CPU), call)
+    got = check_float(sub.evaluate(mine, sub.run(loader_there, images, labels, batch_size), CPU), call)
     accuracy = right / n
-    per_batch = []
-    start = 0
-    for _, batch_labels in batches:
-        k = len(batch_labels)
-        per_batch.append(sum(1 for i in range(start, start + k) if i < right) / k)
-        start += k
-    diagnose = [("returned a percentage; return a fraction in [0, 1]", accuracy * 100),
-                ("returned the number of correct predictions; divide by the number of images",
-                 float(right)),
-                ("averaged the per-batch accuracies, which weighs a short last batch too much;"
-                 " divide the total correct by the total number of images",
-                 sum(per_batch) / len(per_batch)),
-                ("returned the error rate (wrong / total) instead of the accuracy", 1 - accuracy)]
-    if train_right is not None:
-        diagnose.append(("model.eval() was not called: batch norm used the batch statistics",
-                         sum(train_right) / n))
-    assert_close(got, accuracy, f"the accuracy returned by {call}", rtol=1e-6, atol=1e-9,
-                 diagnose=diagnose, hint="predictions = model(images).argmax(dim=1); accuracy ="
-                                         " (predictions == labels).sum() / number of images.")
+
+    def mistakes():
+        per_batch = []
+        start = 0
+        for _, batch_labels in batches:
+            k = len(batch_labels)
+            per_batch.append(sum(1 for i in range(start, start + k) if i < right) / k)
+            start += k
+        diagnose = [("returned a percentage; return a fraction in [0, 1]", accuracy * 100),
+                    ("returned the number of correct predictions; divide by the number of images",
+                     float(right)),
+                    ("averaged the per-batch accuracies, which weighs a short last batch too much;"
+                     " divide the total correct by the total number of images",
+                     sum(per_batch) / len(per_batch)),
+                    ("returned the error rate (wrong / total) instead of the accuracy", 1 - accuracy)]
+        if batch_size > 1:   # batch norm in train mode needs more than one image per batch
+            train_right = reference_accuracy(copy.deepcopy(model), batches, eval_mode=False)
+            diagnose.append(("model.eval() was not called: batch norm used the batch statistics",
+                             sum(train_right) / n))
+        return diagnose
+
+    close_or_diagnosed(got, accuracy, f"the accuracy returned by {call}", rtol=1e-6, atol=1e-9,
+                       sizes={"the number of images": n, "the number of batches": -(-n // batch_size)},
+                       diagnose=mistakes, hint="predictions = model(images).argmax(dim=1); accuracy ="
+                                               " (predictions == labels).sum() / number of images.")
+
+
+def summary_of(model):
+    """state_summary of a model of this process (what the learner's copy should still read)."""
+    trainable = {name for name, p in model.named_parameters() if p.requires_grad}
+    buffers = {name for name, _ in model.named_buffers()}
+    return {k: v.detach() if k in trainable or k in buffers else float(torch.sum(v.detach(), dtype=torch.float64))
+            for k, v in model.state_dict().items()}
+
+
+def same_entry(got, want):
+    if isinstance(want, float):
+        return isinstance(got, float) and abs(got - want) <= 1e-9 * max(1.0, abs(want))
+    return is_tensor(got) and got.shape == want.shape and got.dtype == want.dtype and torch.equal(got, want)
 
 
 @pytest.mark.points(2)
 def test_evaluate_leaves_model_unchanged(sub):
     """evaluate uses eval mode and no_grad: running statistics unchanged, no history recorded."""
-    model = reference_model(4, seed=3)
+    model = learner_model(sub, 4, seed=3, train=True)
     images, labels = colour_images(12, seed=4)
-    model.train()
-    before = buffers(model)
-    recorded = []
-    handle = model.register_forward_hook(
-        lambda module, args, output: recorded.append(bool(getattr(output, "requires_grad", False))))
-    try:
-        check_float(sub.evaluate(model, loader(images, labels, 4), CPU), "evaluate(...)")
-    finally:
-        handle.remove()
+    spy = sub.run(model_spy, model)
+    check_float(sub.evaluate(model, sub.run(loader_there, images, labels, 4), CPU), "evaluate(...)")
+    recorded = sub.run(model_spy_records, spy)["requires_grad"]
     if not recorded:
         raise Feedback("evaluate(...) never called the model on the batches.")
-    changed = [k for k, v in model.state_dict().items() if not _equal(v, before[k])]
+    after = sub.run(state_summary, model)
+    before = summary_of(reference_model(4, seed=3))
+    changed = [k for k, v in before.items() if not same_entry(after.get(k), v)]
     if any("running" in k or "num_batches" in k for k in changed):
         raise Feedback("evaluate(...) changed the batch-norm running statistics"
                        f" (e.g. {changed[0]!r}). Likely mistake: model.eval() was not called;"
@@ -416,43 +662,52 @@ def check_history(history, epochs, call):
                            " fraction in [0, 1].")
 
 
-def fine_tune_data(classes=4):
+def fine_tune_data(sub, classes=4):
+    """The loaders (handles) of the small colour task, and the validation labels."""
     train_images, train_labels = colour_images(64, seed=51, classes=classes)
     val_images, val_labels = colour_images(32, seed=52, classes=classes)
-    return (loader(train_images, train_labels, 8, shuffle_seed=53),
-            loader(val_images, val_labels, 8))
+    return (sub.run(loader_there, train_images, train_labels, 8, shuffle_seed=53),
+            sub.run(loader_there, val_images, val_labels, 8), val_labels)
+
+
+def trained_model(sub, result, call):
+    """The model of fine_tune's (model, history), checked to be an nn.Module."""
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise Feedback(f"{call} should return a tuple (model, history), got {describe(result)}.")
+    model = result[0]
+    if not sub.run(model_kind, model)["module"]:
+        raise Feedback(f"{call} should return the trained model first, got {described(sub, model)}.")
+    return model
 
 
 @pytest.mark.points(3)
 def test_fine_tune_learns(sub):
     """fine_tune on a small colour task: the loss falls and validation accuracy reaches 0.8."""
-    train_loader, val_loader = fine_tune_data()
+    train_loader, val_loader, val_labels = fine_tune_data(sub)
     call = "fine_tune(train_loader, val_loader, num_classes=4, epochs=4, lr=5e-3, device=cpu)"
     result = sub.fine_tune(train_loader, val_loader, 4, epochs=4, lr=5e-3, device=CPU)
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise Feedback(f"{call} should return a tuple (model, history), got {describe(result)}.")
-    model, history = result
-    if not isinstance(model, _Module):
-        raise Feedback(f"{call} should return the trained model first, got {describe(model)}.")
+    model = trained_model(sub, result, call)
+    history = result[1]
     check_history(history, 4, call)
-    fc = getattr(model, "fc", None)
-    if not isinstance(fc, _Linear) or fc.out_features != 4:
-        raise Feedback(f"{call}: the returned model's fc is {describe(fc)}, expected Linear(512, 4).")
-    losses = [entry["train_loss"] for entry in history]
+    fc = sub.run(fc_facts, model)
+    if not fc["linear"] or fc["sizes"][1] != 4:
+        got = describe(None) if fc["type"] is None else (
+            f"Linear({fc['sizes'][0]}, {fc['sizes'][1]})" if fc["linear"] else f"a {fc['type']}")
+        raise Feedback(f"{call}: the returned model's fc is {got}, expected Linear(512, 4).")
+    losses = [check_float(entry["train_loss"], "train_loss") for entry in history]
     record_curve("yours (per epoch)", losses)
     if not losses[-1] < 0.7 * losses[0]:
         raise Feedback(f"{call}: the training loss did not fall (per epoch: "
                        + ", ".join(f"{v:.3f}" for v in losses) + "). Check that the optimizer"
                        " holds the fc parameters, that it steps, and that gradients are zeroed"
                        " before each backward().")
-    accuracy = history[-1]["val_accuracy"]
+    accuracy = check_float(history[-1]["val_accuracy"], "val_accuracy")
     if accuracy < 0.8:
         raise Feedback(f"{call}: validation accuracy after 4 epochs is {accuracy:.3f}, expected at"
                        " least 0.8 on this easy task (images whose class is their colour). Check"
                        " evaluate (model.eval(), argmax over dim 1) and that fc is trained.")
-    model.eval()
-    with _no_grad():
-        right = sum(int((model(x).argmax(1) == y).sum()) for x, y in val_loader)
+    predicted = sub.run(predicted_classes, model, val_loader)
+    right = int((predicted == val_labels).sum()) if is_tensor(predicted) and predicted.shape == val_labels.shape else 0
     assert_close(accuracy, right / 32, f"{call}: history[-1]['val_accuracy']", rtol=1e-6, atol=1e-9,
                  hint="the last epoch's val_accuracy should be evaluate(model, val_loader) of the"
                       " returned model.")
@@ -461,16 +716,11 @@ def test_fine_tune_learns(sub):
 @pytest.mark.points(1)
 def test_fine_tune_default_device(sub):
     """fine_tune with device=None asks pick_device()."""
-    train_loader, val_loader = fine_tune_data()
-    calls = []
-
-    def recording_pick_device():
-        calls.append(1)
-        return CPU
-
-    with swapped(sub, pick_device=recording_pick_device):
+    train_loader, val_loader, _ = fine_tune_data(sub)
+    spy = sub.run(recording_pick_device)
+    with swapped(sub, pick_device=spy):
         result = sub.fine_tune(train_loader, val_loader, 4, epochs=1, lr=5e-3)
-    if not calls:
+    if not spy.calls:
         raise Feedback("fine_tune(..., device=None) did not call pick_device(); use"
                        " `device = pick_device() if device is None else device`.")
     if not isinstance(result, tuple) or len(result) != 2:
@@ -478,51 +728,37 @@ def test_fine_tune_default_device(sub):
     check_history(result[1], 1, "fine_tune(..., epochs=1)")
 
 
-class _Weights:
-    """Stands for weights="IMAGENET1K_V1": the spy below swaps it for None, so nothing downloads."""
-
-    def __repr__(self):
-        return "<the weights given to fine_tune>"
-
-
 @pytest.mark.points(1)
 def test_fine_tune_passes_weights_and_lr(sub):
     """fine_tune builds the model with its `weights` and trains with its `lr`."""
-    train_loader, val_loader = fine_tune_data()
-    weights, lr = _Weights(), 0.0123
+    train_loader, val_loader, _ = fine_tune_data(sub)
+    lr = 0.0123
     call = f"fine_tune(..., num_classes=4, epochs=1, lr={lr}, weights=w)"
-    built_with, optimizers = [], []
-    build_model, train_one_epoch = sub.build_model, sub.train_one_epoch
-
-    def spying_build_model(num_classes, weights=None):
-        built_with.append(weights)
-        return build_model(num_classes, weights=None)
-
-    def spying_train_one_epoch(model, loader, optimizer, device):
-        optimizers.append(optimizer)
-        return train_one_epoch(model, loader, optimizer, device)
-
+    weights, spying_build_model, spying_train_one_epoch = sub.run(fine_tune_spies)
     with swapped(sub, build_model=spying_build_model, train_one_epoch=spying_train_one_epoch):
         try:
             sub.fine_tune(train_loader, val_loader, 4, epochs=1, lr=lr, device=CPU, weights=weights)
         except (NotImplementedError, Feedback):
             raise
         except Exception as exc:  # noqa: BLE001 - w reached torchvision without build_model
-            if built_with:
+            if spying_build_model.built_with:
                 raise
-            raise Feedback(f"{call} raised {type(exc).__name__}: {exc}. Build the model with"
+            raise Feedback(f"{call} raised {error_text(exc)}. Build the model with"
                            " build_model(num_classes, weights=weights).") from None
+    built_with = spying_build_model.built_with
     if not built_with:
         raise Feedback(f"{call} did not call build_model; build the model with"
                        " build_model(num_classes, weights=weights).")
-    if built_with[0] is not weights:
-        raise Feedback(f"{call} called build_model with weights={built_with[0]!r}, not with w."
+    given_marker, given = built_with[0]
+    if given_marker is not True:
+        raise Feedback(f"{call} called build_model with weights={given}, not with w."
                        " Likely mistake: `weights` is not passed on, so the pretrained weights are"
                        " never used; call build_model(num_classes, weights=weights).")
-    if not optimizers:
+    lrs = sub.run(first_optimizer_lrs, spying_train_one_epoch)
+    if lrs is None:
         raise Feedback(f"{call} did not call train_one_epoch; train each epoch with"
                        " train_one_epoch(model, train_loader, optimizer, device).")
-    lrs = sorted({group.get("lr") for group in optimizers[0].param_groups})
+    lrs = sorted(set(lrs))
     if lrs != [lr]:
         raise Feedback(f"{call} trained with an optimizer whose learning rate is {lrs}, expected"
                        f" [{lr}]. Likely mistake: `lr` is not passed on; make the optimizer with"
@@ -530,102 +766,72 @@ def test_fine_tune_passes_weights_and_lr(sub):
 
 
 # --- moving batches to the device -------------------------------------------------------------
-# Without a GPU, grader/checks/devices.py replays a GPU's rules on the CPU: batches arrive in host
-# memory, the model lives on a pretend device, and what would fail on a GPU becomes feedback.
-
-class HostBatches:
-    """Batches as a DataLoader hands them over, in host memory; len() and .dataset like a DataLoader."""
-
-    def __init__(self, images, labels, batch_size):
-        self.dataset = _TensorDataset(images, labels)
-        self.batches = [(on_host(x), on_host(y))
-                        for x, y in zip(images.split(batch_size), labels.split(batch_size))]
-
-    def __iter__(self):
-        return iter(self.batches)
-
-    def __len__(self):
-        return len(self.batches)
-
-
-def simulated_run(what, call):
-    simulated = Simulated()
-    with simulated:
-        got = call(SIM_DEVICE)
-    simulated.verdict(what)
-    return got
-
-
-def on_gpu(what, call):
-    """call() on a real GPU, with the device error it may raise turned into feedback."""
-    try:
-        return call()
-    except (RuntimeError, TypeError) as exc:
-        feedback = same_device_error(exc, what)
-        if feedback is None:
-            raise
-        raise feedback from None
-
+# Without a GPU, grader/simdevice.py replays a GPU's rules on the CPU in the learner's process:
+# batches arrive in host memory, the model lives on a pretend device, and what would fail on a
+# GPU comes back as facts that grader/checks/devices.verdict turns into feedback.
 
 @pytest.mark.points(1)
 def test_train_one_epoch_moves_batches(sub):
     """train_one_epoch moves each batch (images and labels) to the device before using it."""
     images, labels = colour_images(8, seed=71, classes=3)
-    model = reference_model(3, seed=72)
-    optimizer = _SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
-    batches = HostBatches(images, labels, 4)
-    got = simulated_run("train_one_epoch",
-                        lambda device: sub.train_one_epoch(model, batches, optimizer, device))
+    model = learner_model(sub, 3, seed=72)
+    optimizer = sub.run(sgd_there, model, 0.1)
+    got, facts = sub.run(on_sim_device, "train_one_epoch", model, images, labels, 4, optimizer)
+    verdict(facts, "train_one_epoch")
     check_float(got, "train_one_epoch(...)")
 
 
 @pytest.mark.points(1)
 def test_evaluate_moves_batches(sub):
     """evaluate moves each batch to the device (or brings the predictions back) before comparing."""
-    model = reference_model(4, seed=73)
+    reference = reference_model(4, seed=73)
     images = randn(10, 3, SIZE, SIZE, seed=74)
-    model.eval()
-    with _no_grad():
-        labels = model(images).argmax(1)
+    reference.eval()
+    with torch.no_grad():
+        labels = reference(images).argmax(1)
     labels[6:] = (labels[6:] + 1) % 4        # 6 of 10 right
-    batches = HostBatches(images, labels, 4)
-    got = simulated_run("evaluate", lambda device: sub.evaluate(model, batches, device))
+    model = learner_model(sub, 4, seed=73, train=False)
+    got, facts = sub.run(on_sim_device, "evaluate", model, images, labels, 4)
+    verdict(facts, "evaluate")
     assert_close(check_float(got, "evaluate(...)"), 0.6, "evaluate on 10 images with 6 correct "
                  "predictions (batches handed over in host memory)", rtol=1e-6, atol=1e-9)
 
 
 # --- on a GPU -------------------------------------------------------------------------------
 
-class _DeviceSpy:
-    """Records the device of every batch that reaches the model."""
-
-    def __init__(self, model):
-        self.devices = []
-        self.handle = model.register_forward_pre_hook(self.record)
-
-    def record(self, module, args):
-        if args and isinstance(args[0], _Tensor):
-            self.devices.append(args[0].device.type)
+def on_gpu(what, call):
+    """call() on a real GPU, with the device error it may raise turned into feedback."""
+    try:
+        return call()
+    except (RuntimeError, TypeError) as exc:
+        # A LearnerError mirrors the built-in; its str() repeats the type name before the message.
+        text = exc.message if isinstance(exc, LearnerError) else str(exc)
+        feedback = same_device_error((TypeError if isinstance(exc, TypeError) else RuntimeError)(text), what)
+        if feedback is None:
+            raise
+        raise feedback from None
 
 
 @pytest.mark.requires("cuda")
 @pytest.mark.points(1)
 def test_train_one_epoch_on_gpu(sub):
     """train_one_epoch on CUDA moves every batch to the GPU and trains there."""
-    cuda = _device("cuda")
+    cuda = torch.device("cuda")
     images, labels = colour_images(16, seed=61)
-    model = reference_model(4, seed=62).to(cuda)
-    spy = _DeviceSpy(model)
-    optimizer = _SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
-    before = model.fc.weight.detach().clone()
+    before, _ = fc_init(4, 62)
+    model = learner_model(sub, 4, seed=62, device="cuda")
+    spy = sub.run(model_spy, model)
+    optimizer = sub.run(sgd_there, model, 0.1)
+    loader = sub.run(loader_there, images, labels, 4)
     check_float(on_gpu("train_one_epoch(..., device=cuda)",
-                       lambda: sub.train_one_epoch(model, loader(images, labels, 4), optimizer, cuda)),
+                       lambda: sub.train_one_epoch(model, loader, optimizer, cuda)),
                 "train_one_epoch(..., device=cuda)")
-    spy.handle.remove()
-    if not spy.devices or set(spy.devices) != {"cuda"}:
-        raise Feedback(f"train_one_epoch(..., device=cuda) fed the model batches on {sorted(set(spy.devices))};"
+    devices = sub.run(model_spy_records, spy)["devices"]
+    if not devices or set(devices) != {"cuda"}:
+        raise Feedback(f"train_one_epoch(..., device=cuda) fed the model batches on {sorted(set(devices))};"
                        " move each batch with images.to(device), labels.to(device).")
-    if _equal(before, model.fc.weight.detach()):
+    after = sub.run(state_entries, model, ["fc.weight"]).get("fc.weight")
+    if is_tensor(after) and torch.equal(before, after.cpu()):
         raise Feedback("train_one_epoch(..., device=cuda) did not change fc.weight.")
 
 
@@ -633,26 +839,20 @@ def test_train_one_epoch_on_gpu(sub):
 @pytest.mark.points(1)
 def test_fine_tune_on_gpu(sub):
     """fine_tune with device=None trains on the GPU (pick_device finds CUDA)."""
-    train_loader, val_loader = fine_tune_data()
-    spies = []
-    build_model = sub.build_model
-
-    def spying_build_model(*args, **kwargs):
-        model = build_model(*args, **kwargs)
-        spies.append(_DeviceSpy(model))
-        return model
-
-    with swapped(sub, build_model=spying_build_model):
-        result = on_gpu("fine_tune(..., device=None)",
-                        lambda: sub.fine_tune(train_loader, val_loader, 4, epochs=2, lr=5e-3))
+    train_loader, val_loader, _ = fine_tune_data(sub)
+    spy = sub.run(device_recording_build_model)
+    call = "fine_tune(..., device=None)"
+    with swapped(sub, build_model=spy):
+        result = on_gpu(call, lambda: sub.fine_tune(train_loader, val_loader, 4, epochs=2, lr=5e-3))
     if not isinstance(result, tuple) or len(result) != 2:
         raise Feedback(f"fine_tune(...) should return a tuple (model, history), got {describe(result)}.")
-    model, history = result
-    devices = {p.device.type for p in model.parameters()}
-    if devices != {"cuda"}:
+    model = trained_model(sub, result, call)
+    history = result[1]
+    devices = sub.run(parameter_devices, model)
+    if devices != ["cuda"]:
         raise Feedback(f"fine_tune(..., device=None) on a machine with CUDA left the model on"
-                       f" {sorted(devices)}; move it with model.to(device), device = pick_device().")
-    seen = {d for spy in spies for d in spy.devices}
+                       f" {devices}; move it with model.to(device), device = pick_device().")
+    seen = set(spy.devices)
     if seen and seen != {"cuda"}:
         raise Feedback(f"fine_tune(..., device=None) fed the model batches on {sorted(seen)}; move"
                        " each batch to the device.")
@@ -663,22 +863,22 @@ def test_fine_tune_on_gpu(sub):
 @pytest.mark.points(1)
 def test_evaluate_on_gpu(sub):
     """evaluate on CUDA: batches from host memory, the accuracy a reference loop measures there."""
-    cuda = _device("cuda")
-    model = reference_model(4, seed=63).to(cuda)
+    cuda = torch.device("cuda")
     images, labels = colour_images(12, seed=64)
+    mine = learner_model(sub, 4, seed=63, device="cuda")   # in train mode: evaluate switches
+    spy = sub.run(model_spy, mine)
+    got = on_gpu("evaluate(..., device=cuda)",
+                 lambda: sub.evaluate(mine, sub.run(loader_there, images, labels, 5), cuda))
+    devices = sub.run(model_spy_records, spy)["devices"]
+    got = check_float(got, "evaluate(..., device=cuda)")
+    if not devices or set(devices) != {"cuda"}:
+        raise Feedback(f"evaluate(..., device=cuda) fed the model batches on {sorted(set(devices))};"
+                       " move each batch with images.to(device).")
+    model = reference_model(4, seed=63).to(cuda)
     model.eval()
-    with _no_grad():
+    with torch.no_grad():
         right = sum(int((model(x.to(cuda)).argmax(1).cpu() == y).sum())
                     for x, y in zip(images.split(5), labels.split(5)))
-    model.train()
-    spy = _DeviceSpy(model)
-    got = on_gpu("evaluate(..., device=cuda)",
-                 lambda: sub.evaluate(model, loader(images, labels, 5), cuda))
-    spy.handle.remove()
-    got = check_float(got, "evaluate(..., device=cuda)")
-    if not spy.devices or set(spy.devices) != {"cuda"}:
-        raise Feedback(f"evaluate(..., device=cuda) fed the model batches on {sorted(set(spy.devices))};"
-                       " move each batch with images.to(device).")
     assert_close(got, right / 12, "evaluate's accuracy on CUDA (12 images)", rtol=1e-6, atol=1e-9,
                  hint="compare predictions and labels on the same device, and divide by the number"
                       " of images")

@@ -60,7 +60,18 @@ def iou_mistakes(b1, b2):
          raw / total),
         ("returned the intersection area instead of intersection over union", inter),
         ("returned the (N, M) IoU transposed", (inter / (total - inter)).T),
+        ("the +1 pixel convention (width = x2 - x1 + 1) in the areas and the intersection: these boxes"
+         " have continuous coordinates, so width = x2 - x1 and height = y2 - y1", _pixel_iou(b1, b2)),
     ]
+
+
+def _pixel_iou(b1, b2):
+    """IoU with the +1 pixel convention of old detection code (width = x2 - x1 + 1)."""
+    area1 = (b1[:, 2] - b1[:, 0] + 1) * (b1[:, 3] - b1[:, 1] + 1)
+    area2 = (b2[:, 2] - b2[:, 0] + 1) * (b2[:, 3] - b2[:, 1] + 1)
+    wh = (torch.minimum(b1[:, None, 2:], b2[None, :, 2:]) - torch.maximum(b1[:, None, :2], b2[None, :, :2]) + 1).clamp(min=0)
+    inter = wh[..., 0] * wh[..., 1]
+    return inter / (area1[:, None] + area2[None, :] - inter)
 
 
 def check_iou(sub, b1, b2, name):

@@ -20,11 +20,10 @@ import pytest
 import torch
 
 # Oracles.
-from torch.nn import Linear as _Linear
-from torch.nn import Module as _Module
 from torch.nn import MultiheadAttention as _RefMultiheadAttention
 from torch.nn.functional import scaled_dot_product_attention as _ref_sdpa
 
+from grader.checks.localise import Variation, localised
 from grader.checks.helpers import (Feedback, assert_close, assert_unchanged, check_array, learner_call, rand,
                                    randn)
 from grader.checks.isolate import on_reference, swapped
@@ -264,13 +263,40 @@ SDPA_CASES = {
 }
 
 
+# Where a failing case turns wrong: from one square float32 attention, one parameter at a time.
+SDPA_VARIATION = Variation(
+    simplest=dict(leading_dims=(), queries=3, keys=3, d=4, dv=4, dtype="float32", mask=None),
+    steps=dict(leading_dims=((2,), (2, 3)), keys=(5,), dv=(2,), dtype=("float64",), mask=("causal",)),
+    advice=dict(leading_dims="leading (batch, head) axes: transpose only the last two axes of k"
+                             " (k.transpose(-2, -1)) and take the softmax over the last axis",
+                keys="as many keys as queries only? the scores are (Lq, Lk): q @ k.transpose(-2, -1)",
+                dv="v's feature size can differ from q's: the output is weights @ v, of size dv",
+                dtype="keep the inputs' dtype: no .float() and new tensors with dtype=q.dtype",
+                mask="masked scores are set to -inf before the softmax (masked_fill(~mask, -inf))"))
+
+
+def _sdpa_agrees(sub):
+    def right(params) -> bool:
+        dtype = torch.float64 if params["dtype"] == "float64" else torch.float32
+        lq, lk = params["queries"], params["keys"]
+        mask = torch.tril(torch.ones(lq, lk, dtype=torch.bool)) if params["mask"] == "causal" else None
+        case = SdpaCase(params["leading_dims"], lq, lk, params["d"], params["dv"], 4247, mask=mask, dtype=dtype)
+        try:
+            _check_sdpa_values(case, *_run_sdpa(sub, case))
+        except Feedback:
+            return False
+        return True
+    return right
+
+
 @pytest.mark.points(1)
 @pytest.mark.parametrize("lead", list(SDPA_SHAPES))
 def test_sdpa_matches_reference(sub, lead):
     """out and weights equal F.scaled_dot_product_attention's (float32 and float64 kept)."""
     for case in SDPA_CASES[lead]:
         out, weights = _run_sdpa(sub, case)
-        _check_sdpa_values(case, out, weights)
+        with localised(SDPA_VARIATION, _sdpa_agrees(sub)):
+            _check_sdpa_values(case, out, weights)
 
 
 def _mask_cases():
@@ -522,6 +548,34 @@ def test_mhsa_rejects_indivisible_d_model(sub):
                        f"{num_heads} heads of equal size. Check d_model % num_heads in __init__.")
 
 
+MHSA_VARIATION = Variation(
+    simplest=dict(batch=1, length=4, d_model=8, num_heads=1, mask=None),
+    steps=dict(batch=(2,), length=(6,), num_heads=(2, 4), mask=("causal",)),
+    advice=dict(batch="look at how the batch axis is handled (code that assumes one sequence?)",
+                length="the sequence length T is x.shape[1]: check where you use it",
+                num_heads="split d_model into heads as (N, T, heads, d_head), move the head axis before"
+                          " T (transpose(1, 2)), and move it back before merging the heads",
+                mask="pass the mask on to the attention, broadcast over the heads"))
+
+
+def _mhsa_agrees(sub):
+    def right(params) -> bool:
+        n, length, d_model, heads = params["batch"], params["length"], params["d_model"], params["num_heads"]
+        x = randn(n, length, d_model, seed=4248)
+        mask, _ = _masks(params["mask"], n, length, heads, seed=4249)
+        try:
+            model, facts = _make_mhsa(sub, d_model, heads)
+            values = _set_projections(sub, model, d_model, seed=4250)
+            with swapped(sub, scaled_dot_product_attention=REFERENCE_SDPA):
+                got = _forward(model, x.clone(), None if mask is None else mask.clone(), "search")
+        except Feedback:
+            return False
+        _, want = _oracle_mha(values, d_model, heads, x, mask)
+        return (isinstance(got, torch.Tensor) and tuple(got.shape) == tuple(want.shape)
+                and bool(torch.allclose(got.double(), want.detach().double(), rtol=RTOL, atol=ATOL)))
+    return right
+
+
 @pytest.mark.points(2)
 @pytest.mark.parametrize("config", MHSA_CONFIGS, ids=_mhsa_id)
 def test_mhsa_matches_nn_multihead_attention(sub, config):
@@ -535,10 +589,12 @@ def test_mhsa_matches_nn_multihead_attention(sub, config):
                         f"{_shape(x)}", "scaled_dot_product_attention")
     with swapped(sub, scaled_dot_product_attention=REFERENCE_SDPA):
         got = _forward(model, x.clone(), None if mask is None else mask.clone(), name)
-    check_array(got, name, kind="tensor", shape=(n, length, d_model), dtype=x.dtype)
-    _, want = _oracle_mha(values, d_model, num_heads, x, mask)  # only now
-    assert_close(got, want.detach(), name, rtol=RTOL, atol=ATOL,
-                 diagnose=_mhsa_mistakes(values, num_heads, x, mask), hint=MHSA_HINT)
+    case = dict(batch=n, length=length, d_model=d_model, num_heads=num_heads, mask=config[4])
+    with localised(MHSA_VARIATION, _mhsa_agrees(sub), case=case):
+        check_array(got, name, kind="tensor", shape=(n, length, d_model), dtype=x.dtype)
+        _, want = _oracle_mha(values, d_model, num_heads, x, mask)  # only now
+        assert_close(got, want.detach(), name, rtol=RTOL, atol=ATOL,
+                     diagnose=_mhsa_mistakes(values, num_heads, x, mask), hint=MHSA_HINT)
 
 
 @pytest.mark.points(1)
