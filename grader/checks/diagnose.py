@@ -123,7 +123,7 @@ def shape_finding(got_shape: tuple, want_shape: tuple, got: np.ndarray | None = 
         for a in range(len(got_shape)):
             if got_shape[:a] + got_shape[a + 1:] != want_shape:
                 continue
-            where = _axis(a, got_shape[a], axis_names)
+            where = _axis(a, got_shape[a])  # an axis of the learner's shape: the names are the expected one's
             if values:
                 for verb, reduce in (("summed", got.sum), ("averaged", got.mean)):
                     if _close(reduce(axis=a), want, rtol, atol):

@@ -273,7 +273,8 @@ def assert_unchanged(before: Any, after: Any, name: str, *, mistake: str) -> Non
 
 def learner_call(fn: Callable[[], Any], what: str, hint: str) -> Any:
     """Run a call into the learner's code; an exception other than NotImplementedError (the stub's)
-    becomes feedback that names the call and the likely mistake."""
+    becomes feedback that names the call, reads the error (grader/explain.py) and gives `hint`:
+    a hint, not a diagnosis, since any mistake can raise."""
     try:
         return fn()
     except (NotImplementedError, Feedback):
@@ -281,7 +282,7 @@ def learner_call(fn: Callable[[], Any], what: str, hint: str) -> Any:
     except Exception as exc:  # noqa: BLE001 - the learner's error is the feedback
         reading = explain(str(exc))
         raise Feedback(f"{what} raised {type(exc).__name__}: {exc}"
-                       + (f"\nReading it: {reading}" if reading else "") + f"\nLikely mistake: {hint}.") from None
+                       + (f"\nReading it: {reading}" if reading else "") + f"\nHint: {hint}.") from None
 
 
 def expect_raises(exc_type: type[BaseException], fn: Callable[[], Any], name: str,
