@@ -85,14 +85,11 @@ def _window(m: re.Match) -> str:
 
 
 def _axis(m: re.Match) -> str:
-    got, high = int(m["got"]), int(m["high"])
-    return (f"the tensor has {high + 1} axes (0 to {high}) and axis {got} was asked for: it has fewer"
-            " axes than the code assumes (a batch axis missing, or already reduced away?).")
-
-
-def _np_axis(m: re.Match) -> str:
-    return (f"the array has {m['ndim']} axes and axis {m['axis']} was asked for: it has fewer axes than"
-            " the code assumes (a batch axis missing, or already reduced away?).")
+    found = m.groupdict()  # torch names the highest axis, NumPy the number of axes
+    ndim = int(found["ndim"]) if "ndim" in found else int(found["high"]) + 1
+    return (f"the {found.get('what', 'tensor')} has {ndim} axes (0 to {ndim - 1}) and axis {m['got']} was asked"
+            " for: it has fewer axes than the code assumes (a batch axis missing, or already reduced"
+            " away?).")
 
 
 def _index(m: re.Match) -> str:
@@ -123,7 +120,8 @@ READERS: tuple[tuple[re.Pattern, Reader], ...] = (
      _window),
     (re.compile(r"Dimension out of range \(expected to be in range of \[-?\d+, (?P<high>\d+)\], but got"
                 r" (?P<got>-?\d+)\)"), _axis),
-    (re.compile(r"axis (?P<axis>-?\d+) is out of bounds for array of dimension (?P<ndim>\d+)"), _np_axis),
+    (re.compile(r"axis (?P<got>-?\d+) is out of bounds for (?P<what>array) of dimension (?P<ndim>\d+)"),
+     _axis),
     (re.compile(r"index (?P<i>-?\d+) is out of bounds for (?:axis|dimension) (?P<axis>\d+) with size (?P<n>\d+)"),
      _index),
     (re.compile(r"view size is not compatible with input tensor's size and stride"),

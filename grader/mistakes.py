@@ -42,17 +42,17 @@ class Library:
 
     def named(self, checks: Sequence[CheckResult]) -> list[CheckResult]:
         """The checks, with the known mistake the learner's results show named where it shows."""
-        found = [m for m in self.mistakes if _evidence(self.reference, m.traces, checks) >= MIN_EVIDENCE]
-        if not found:
+        shown = [[_shown(self.reference, m.traces, c) for c in checks] for m in self.mistakes]
+        evidence = [-1 if None in counts else sum(counts) for counts in shown]
+        best = max(evidence, default=-1)
+        if best < MIN_EVIDENCE:
             return list(checks)
-        best = max(_evidence(self.reference, m.traces, checks) for m in found)
-        chosen = list(dict.fromkeys(m.description for m in found
-                                    if _evidence(self.reference, m.traces, checks) == best))
-        text = "; or else: ".join(chosen)
+        chosen = [k for k, e in enumerate(evidence) if e == best]
+        text = "; or else: ".join(dict.fromkeys(self.mistakes[k].description for k in chosen))
         out, told = [], False
-        for check in checks:
-            shows = any(_informative(self.reference, m.traces, check) for m in found)
-            if (not told and check.counts and check.outcome != "passed" and shows
+        for i, check in enumerate(checks):
+            shows = any(shown[k][i] for k in chosen)
+            if (not told and shows and check.counts and check.outcome != "passed"
                     and "Likely mistake" not in check.message):
                 check = replace(check, message=f"{check.message}\n{TOLD} {text}.".lstrip("\n"))
                 told = True
@@ -60,27 +60,18 @@ class Library:
         return out
 
 
-def _evidence(reference: Traces, mutant: Traces, checks: Sequence[CheckResult]) -> int:
-    """How many calls show the mutant's mistake; -1 when one call contradicts it."""
-    evidence = 0
-    for check in checks:
-        theirs, ours = mutant.get(check.name), reference.get(check.name)
-        if theirs is None or not check.trace:
-            continue
-        for i, got in enumerate(check.trace):
-            if i >= len(theirs):
-                break
-            if not agree(got, theirs[i]):
-                return -1
-            if ours is None or i >= len(ours) or not agree(theirs[i], ours[i]):
-                evidence += 1
-    return evidence
-
-
-def _informative(reference: Traces, mutant: Traces, check: CheckResult) -> bool:
-    theirs, ours = mutant.get(check.name) or [], reference.get(check.name) or []
-    return any(i < len(theirs) and agree(got, theirs[i]) and (i >= len(ours) or not agree(theirs[i], ours[i]))
-               for i, got in enumerate(check.trace))
+def _shown(reference: Traces, mutant: Traces, check: CheckResult) -> int | None:
+    """How many of the check's calls show the mutant's mistake (agree with the mutant where it
+    differs from the reference); None when one call contradicts it."""
+    theirs, ours = mutant.get(check.name), reference.get(check.name) or []
+    if theirs is None:
+        return 0
+    count = 0
+    for i, (got, mutant_got) in enumerate(zip(check.trace, theirs)):
+        if not agree(got, mutant_got):
+            return None
+        count += i >= len(ours) or not agree(mutant_got, ours[i])
+    return count
 
 
 # --- the file --------------------------------------------------------------------------------------

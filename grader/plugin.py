@@ -208,7 +208,7 @@ class KataSession:
         if item.nodeid in self.begun:
             self.begun.discard(item.nodeid)
             connection = self.connection_for(self.exercise_for(item))
-            trace, connection.trace = connection.trace, []
+            trace = connection.trace  # begin() started it afresh
             ended = connection.request("end")
         record = self.records.get(item.nodeid)
         if record is not None and self.emit is not None:

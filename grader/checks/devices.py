@@ -31,7 +31,8 @@ def verdict(facts: dict, what: str) -> None:
 
 def same_device_error(exc: BaseException, what: str) -> Feedback | None:
     """The feedback for an error a real GPU raised when host and device tensors met, else None."""
-    text = str(exc)
+    # A LearnerError carries the learner's message apart; its str() repeats the type's name.
+    text = getattr(exc, "message", None) or str(exc)
     low = text.lower()
     # "Expected all tensors to be on the same device", "Input type (torch.FloatTensor) and weight
     # type (torch.cuda.FloatTensor) should be the same", "can't convert cuda:0 device type tensor
@@ -43,3 +44,14 @@ def same_device_error(exc: BaseException, what: str) -> Feedback | None:
                         "with .to(device) before using them, and bring results back with .cpu() "
                         "before comparing them with host tensors.")
     return None
+
+
+def on_gpu(what: str, call):
+    """call() on a real GPU, with the device error it may raise turned into feedback."""
+    try:
+        return call()
+    except (RuntimeError, TypeError) as exc:
+        feedback = same_device_error(exc, what)
+        if feedback is None:
+            raise
+        raise feedback from None

@@ -50,23 +50,18 @@ def search(variation: Variation, right: Right, *, budget_s: float = BUDGET_S) ->
     if not _agrees(right, simplest):
         return (f"Wrong already in the simplest case ({_shown(simplest, simplest)}): start there,"
                 " by hand, before the other cases.")
-    turns: dict[str, list] = {}
+    turns: dict[str, Any] = {}  # parameter -> the first value where the answer turns wrong
     for name, value, case in variation.cases():
         if time.monotonic() > ends:
             break
-        if name in turns:
-            continue
-        if not _agrees(right, case):
-            turns[name] = [value]
+        if name not in turns and not _agrees(right, case):
+            turns[name] = value
     if not turns:
         return None
-    parts = []
-    for name, (value,) in turns.items():
-        advice = variation.advice.get(name)
-        parts.append(f"right with {name}={simplest[name]!r}, wrong with {name}={value!r}"
-                     + (f": {advice}" if advice else ""))
-    others = "; ".join(parts)
-    return f"Where it goes wrong (the other parameters as simple as they go): {others}."
+    parts = [f"right with {name}={simplest[name]!r}, wrong with {name}={value!r}"
+             + (f": {variation.advice[name]}" if name in variation.advice else "")
+             for name, value in turns.items()]
+    return f"Where it goes wrong (the other parameters as simple as they go): {'; '.join(parts)}."
 
 
 def _agrees(right: Right, case: dict) -> bool:

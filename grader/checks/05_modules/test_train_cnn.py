@@ -32,7 +32,7 @@ from torch import nn
 from torch.nn.functional import cross_entropy
 
 from grader.checks.probes import on_sim_device
-from grader.checks.devices import same_device_error, verdict
+from grader.checks.devices import on_gpu, verdict
 from grader.checks.helpers import (Feedback, assert_close, check_array, check_float, randint, randn,
                                    record_curve, torch_generator)
 
@@ -156,18 +156,6 @@ def state_of(model):
 
 
 # --- the judge's side: data, the reference network and loops ------------------------------------
-
-def _on_gpu(what: str, call):
-    """call() on a real GPU, with the device error it may raise turned into feedback."""
-    try:
-        return call()
-    except (RuntimeError, TypeError) as exc:
-        # A LearnerError mirrors the built-in; its str() repeats the type name before the message.
-        plain = (RuntimeError if isinstance(exc, RuntimeError) else TypeError)(getattr(exc, "message", "") or str(exc))
-        feedback = same_device_error(plain, what)
-        if feedback is None:
-            raise
-        raise feedback from None
 
 
 def _make_images(n: int, num_classes: int, seed: int):
@@ -523,7 +511,7 @@ def test_train_epoch_on_gpu(sub):
     reference = reference.to(cuda)
     loader = sub.run(loader_of, x, y, 16)
     optimizer = sub.run(optimizer_for, model, "SGD", 0.5)
-    got = _on_gpu("train_epoch(..., device=cuda)",
+    got = on_gpu("train_epoch(..., device=cuda)",
                   lambda: sub.train_epoch(model, loader, optimizer, cuda))
     got = check_float(got, "train_epoch(..., device=cuda)")
     weights = _flat(sub.run(parameters_of, model)).cpu()
@@ -544,7 +532,7 @@ def test_evaluate_on_gpu(sub):
     cuda = torch.device("cuda")
     model, reference, x, y = _evaluate_setup(sub, 3, 24, 10, seed=700, device=cuda)
     loader = sub.run(loader_of, x, y, 8)
-    got = _on_gpu("evaluate(..., device=cuda)", lambda: sub.evaluate(model, loader, cuda))
+    got = on_gpu("evaluate(..., device=cuda)", lambda: sub.evaluate(model, loader, cuda))
     got = check_float(got, "evaluate(..., device=cuda)")
     frozen = reference.to(cuda).eval()
     with torch.no_grad():

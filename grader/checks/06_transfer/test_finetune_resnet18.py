@@ -30,7 +30,7 @@ import torchvision
 from torch import nn
 
 from grader.checks.probes import on_sim_device
-from grader.checks.devices import same_device_error, verdict
+from grader.checks.devices import on_gpu, verdict
 from grader.checks.helpers import (Feedback, assert_close, check_float, describe, is_tensor, randn,
                                    record_curve)
 from grader.checks.isolate import swapped
@@ -601,14 +601,6 @@ def test_evaluate_accuracy(sub, n, batch_size):
                                                " (predictions == labels).sum() / number of images.")
 
 
-def summary_of(model):
-    """state_summary of a model of this process (what the learner's copy should still read)."""
-    trainable = {name for name, p in model.named_parameters() if p.requires_grad}
-    buffers = {name for name, _ in model.named_buffers()}
-    return {k: v.detach() if k in trainable or k in buffers else float(torch.sum(v.detach(), dtype=torch.float64))
-            for k, v in model.state_dict().items()}
-
-
 def same_entry(got, want):
     if isinstance(want, float):
         return isinstance(got, float) and abs(got - want) <= 1e-9 * max(1.0, abs(want))
@@ -626,7 +618,7 @@ def test_evaluate_leaves_model_unchanged(sub):
     if not recorded:
         raise Feedback("evaluate(...) never called the model on the batches.")
     after = sub.run(state_summary, model)
-    before = summary_of(reference_model(4, seed=3))
+    before = state_summary(reference_model(4, seed=3))  # the snippet, run here
     changed = [k for k, v in before.items() if not same_entry(after.get(k), v)]
     if any("running" in k or "num_batches" in k for k in changed):
         raise Feedback("evaluate(...) changed the batch-norm running statistics"
@@ -799,18 +791,6 @@ def test_evaluate_moves_batches(sub):
 
 # --- on a GPU -------------------------------------------------------------------------------
 
-def on_gpu(what, call):
-    """call() on a real GPU, with the device error it may raise turned into feedback."""
-    try:
-        return call()
-    except (RuntimeError, TypeError) as exc:
-        # A LearnerError mirrors the built-in; its str() repeats the type name before the message.
-        text = exc.message if isinstance(exc, LearnerError) else str(exc)
-        feedback = same_device_error((TypeError if isinstance(exc, TypeError) else RuntimeError)(text), what)
-        if feedback is None:
-            raise
-        raise feedback from None
-
 
 @pytest.mark.requires("cuda")
 @pytest.mark.points(1)
@@ -844,9 +824,7 @@ def test_fine_tune_on_gpu(sub):
     call = "fine_tune(..., device=None)"
     with swapped(sub, build_model=spy):
         result = on_gpu(call, lambda: sub.fine_tune(train_loader, val_loader, 4, epochs=2, lr=5e-3))
-    if not isinstance(result, tuple) or len(result) != 2:
-        raise Feedback(f"fine_tune(...) should return a tuple (model, history), got {describe(result)}.")
-    model = trained_model(sub, result, call)
+    model = trained_model(sub, result, call)  # a tuple (model, history), or feedback
     history = result[1]
     devices = sub.run(parameter_devices, model)
     if devices != ["cuda"]:
