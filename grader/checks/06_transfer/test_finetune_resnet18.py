@@ -768,9 +768,13 @@ def test_train_one_epoch_moves_batches(sub):
     images, labels = colour_images(8, seed=71, classes=3)
     model = learner_model(sub, 3, seed=72)
     optimizer = sub.run(sgd_there, model, 0.1)
+    spy = sub.run(model_spy, model)
     got, facts = sub.run(on_sim_device, "train_one_epoch", model, images, labels, 4, optimizer)
     verdict(facts, "train_one_epoch")
     check_float(got, "train_one_epoch(...)")
+    seen = sub.run(model_spy_records, spy)["devices"]
+    if len(seen) < 2:  # nothing moved is nothing trained: the batches must reach the model
+        raise Feedback(f"train_one_epoch fed the model {len(seen)} batches of 2.")
 
 
 @pytest.mark.points(1)
