@@ -51,7 +51,7 @@ class LearnerError(Exception):
     traceback = ""
     line: int | None = None
     function = ""
-    not_implemented = memory = recursion = refused = load = feedback = deadline = False
+    not_implemented = memory = recursion = refused = load = deadline = False
     exit: str | None = None
 
     def __str__(self) -> str:
@@ -82,7 +82,7 @@ def learner_error(fields: Any) -> LearnerError:
     error.function = _text(fields.get("function"), 200)
     line = fields.get("line")
     error.line = line if type(line) is int else None
-    for flag in ("not_implemented", "memory", "recursion", "refused", "load", "feedback", "deadline"):
+    for flag in ("not_implemented", "memory", "recursion", "refused", "load", "deadline"):
         setattr(error, flag, fields.get(flag) is True)
     error.exit = _text(fields.get("exit"), 200) if fields.get("exit") is not None else None
     return error

@@ -52,7 +52,6 @@ def main(sock_fd: int, job: LearnerJob, out_path: str) -> None:
         channel.keep_only(sock_fd)
         isolate(job, out_path)
         sock = socket.socket(fileno=sock_fd)
-        # An in-process check module runs its own oracles here: it gets the recording tripwire instead.
         guard = Guard(job.forbid, job.path).install()
         Server(sock, job, guard).serve()
     except BaseException:  # noqa: BLE001 - the judge sees the connection close
@@ -371,14 +370,7 @@ def error_fields(exc: BaseException, job: LearnerJob) -> dict:
             "line": learner_line(exc, job.path), "not_implemented": isinstance(exc, NotImplementedError),
             "memory": _out_of_memory(exc), "exit": repr(exc.code)[:200] if isinstance(exc, SystemExit) else None,
             "recursion": isinstance(exc, RecursionError), "refused": isinstance(exc, Refused),
-            "feedback": _is_feedback(exc),
             "deadline": isinstance(exc, DeadlinePassed)}
-
-
-def _is_feedback(exc: BaseException) -> bool:
-    """A check's own verdict (an in-process check module's Feedback)."""
-    helpers = sys.modules.get("grader.checks.helpers")
-    return helpers is not None and isinstance(exc, helpers.Feedback)
 
 
 def _out_of_memory(exc: BaseException) -> bool:

@@ -207,7 +207,7 @@ class SandboxEngine:
         args += ["--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
         for src, dest in self.binds:
             args += ["--ro-bind", str(src), str(dest)]
-        # The check modules (chapter folders); the helpers beside them stay for in-process modules.
+        # The check modules (chapter folders) and each exercise's mistake library beside them.
         package_checks = Path(__file__).resolve().parent / "checks"
         chapters = [d for d in package_checks.iterdir() if d.is_dir() and not d.name.startswith("__")]
         for hidden in (*chapters, self.course.solutions_dir, self.course.alternatives_dir, self.course.mutants_dir):
